@@ -1,0 +1,45 @@
+"""The `apistages` command: check a config file and show what it declares."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .config import load_file
+from .errors import ConfigError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="apistages", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="validate a config file and summarise it")
+    check.add_argument("config", nargs="?", default="apistages.yaml")
+    routes = commands.add_parser("routes", help="list each stage's routes and where they go")
+    routes.add_argument("config", nargs="?", default="apistages.yaml")
+    args = parser.parse_args(argv)
+    try:
+        loaded = load_file(args.config)
+        gateway = loaded.build()
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    if args.command == "check":
+        print(f"{args.config}: OK - api {loaded.name} ({gateway.api_id}), "
+              f"{len(loaded.definition.routes)} routes, {len(gateway.deployments)} deployments")  # fmt: skip
+        for stage in gateway.stages.values():
+            pending = gateway.pending_changes(stage.name)
+            note = f", {len(pending)} undeployed change(s)" if pending else ""
+            print(f"  stage {stage.name}: deployment {stage.deployment_id}, "
+                  f"history {' -> '.join(stage.history)}{note}")  # fmt: skip
+        return 0
+    for stage in gateway.stages.values():
+        deployment = gateway.deployment(stage.deployment_id)
+        print(f"{stage.name} (deployment {deployment.id}):")
+        for key, route in deployment.api.routes.items():
+            print(f"  {key:<32} {route.integration.describe()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,555 @@
+"""`apistages.yaml` (or a dict of the same shape) to a `Gateway`, with every mistake reported as a
+`ConfigError` that names the file, the key path, the bad value and the fix.
+
+Loading (parse, validate, import handlers) happens once; `LoadedConfig.build()` then makes as
+many fresh gateways as the tests need, cheaply."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import json
+import re
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ApiStagesError, ConfigError
+from .gateway import Gateway
+from .model import (
+    DEFAULT_TIMEOUT_MS,
+    INTEGRATION_TYPES,
+    ApiDefinition,
+    Integration,
+    Route,
+    check_stage_name,
+    check_variables,
+    frozen_map,
+    parse_route_key,
+)
+
+CURRENT = "current"
+_LATER = {
+    "throttling": "throttling",
+    "caching": "caching",
+    "logging": "logging",
+    "metrics": "metrics",
+    "access_log": "access logs",
+    "method_settings": "method settings",
+    "canary": "canary releases",
+}
+_DEPLOYMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class _Node:
+    """A value in the config and where it is, so every error can say file and key path."""
+
+    def __init__(self, value: Any, source: str, path: str = "") -> None:
+        self.value = value
+        self.source = source
+        self.path = path
+
+    def child(self, key: str | int) -> _Node:
+        if isinstance(key, int):
+            path = f"{self.path}[{key}]"
+        else:
+            path = f"{self.path}.{key}" if self.path else str(key)
+        return _Node(self.value[key], self.source, path)
+
+    def error(self, problem: str, fix: str = "") -> ConfigError:
+        return ConfigError(self.source, self.path, problem, fix)
+
+    def mapping(self, allowed: tuple[str, ...] | None = None) -> dict[str, _Node]:
+        """The entries of a mapping; unknown keys are errors with a suggestion."""
+        if self.value is None:
+            return {}
+        if not isinstance(self.value, dict):
+            raise self.error(f"expected a mapping, got {_show(self.value)}")
+        nodes = {}
+        for key in self.value:
+            if not isinstance(key, str):
+                raise self.error(f"key {key!r} must be a string", f"quote it: '{key}'")
+            if allowed is not None and key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                fix = (
+                    f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(allowed)}"
+                )
+                raise self.child(key).error("unknown key", fix)
+            nodes[key] = self.child(key)
+        return nodes
+
+    def string(self, pattern: re.Pattern[str] | None = None, fix: str = "") -> str:
+        if not isinstance(self.value, str) or not self.value:
+            raise self.error(f"expected a non-empty string, got {_show(self.value)}", fix)
+        if pattern is not None and not pattern.match(self.value):
+            raise self.error(f"invalid value {self.value!r}", fix)
+        return self.value
+
+    def number(self, low: float, high: float, unit: str = "") -> float:
+        value = self.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            raise self.error(
+                f"expected a number, got {_show(value)}", f"use {low:g}-{high:g}{unit}"
+            )
+        if not low <= value <= high:
+            raise self.error(f"must be {low:g}-{high:g}{unit}, got {value:g}")
+        return float(value)
+
+    def sequence(self) -> list[_Node]:
+        if self.value is None:
+            return []
+        if not isinstance(self.value, list):
+            raise self.error(f"expected a list, got {_show(self.value)}", "write [a, b]")
+        return [self.child(i) for i in range(len(self.value))]
+
+    def checked(self, check: Callable[[Any], Any]) -> Any:
+        """Run a control-plane check and relocate its AWS-worded error here."""
+        try:
+            return check(self.value)
+        except ApiStagesError as e:
+            raise self.error(str(e)) from None
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    return f"{type(value).__name__} {value!r}"
+
+
+# -- integrations and routes (shared with gw.api.put_route) ----------------------------------
+
+_INTEGRATION_KEYS = (
+    "type", "function", "uri", "http_method", "httpMethod", "timeout_ms", "timeoutInMillis",
+    "request_parameters", "requestParameters", "responses", "status", "statusCode", "headers",
+    "body", "api_key_required", "apiKeyRequired", "operation_name", "operationName",
+)  # fmt: skip
+
+
+def integration_from(data: Any, source: str, key: str) -> Integration:
+    """An integration from the short or the AWS form; errors located at `source: key`."""
+    return _integration(_Node(data, source, key))
+
+
+def _integration(node: _Node) -> Integration:
+    if isinstance(node.value, str):
+        text = node.string()
+        if text.startswith(("http://", "https://")):
+            return Integration("HTTP_PROXY", text)
+        return Integration("AWS_PROXY", text)
+    entries = node.mapping(_INTEGRATION_KEYS)
+
+    def first(*names: str) -> _Node | None:
+        return next((entries[n] for n in names if n in entries), None)
+
+    kind_node = entries.get("type")
+    target_node = first("function", "uri")
+    if kind_node is not None:
+        kind = kind_node.string().upper()
+    elif "function" in entries:
+        kind = "AWS_PROXY"
+    elif target_node is not None and str(target_node.value).startswith(("http://", "https://")):
+        kind = "HTTP_PROXY"
+    else:
+        raise node.error("missing 'type'", f"use one of {', '.join(INTEGRATION_TYPES)}")
+    if kind not in INTEGRATION_TYPES:
+        assert kind_node is not None
+        fix = f"use one of {', '.join(INTEGRATION_TYPES)}"
+        if kind == "AWS":
+            fix = "non-proxy AWS service integrations are not supported yet; use AWS_PROXY"
+        raise kind_node.error(f"unknown integration type {kind_node.value!r}", fix)
+
+    method_node = first("http_method", "httpMethod")
+    http_method = method_node.string().upper() if method_node else None
+    timeout_node = first("timeout_ms", "timeoutInMillis")
+    timeout = int(timeout_node.number(50, 29000, " ms")) if timeout_node else DEFAULT_TIMEOUT_MS
+    if kind == "MOCK":
+        return _mock(node, entries)
+    if target_node is None:
+        wanted = "function" if kind == "AWS_PROXY" else "uri"
+        example = "pets:${stageVariables.alias}" if kind == "AWS_PROXY" else "https://host/path"
+        raise node.error(f"{kind} integration needs '{wanted}'", f"e.g. {wanted}: {example!r}")
+    target = target_node.string()
+    if kind == "AWS_PROXY" and target.startswith(("http://", "https://")):
+        raise target_node.error(
+            f"{target!r} is a URL, not a function", "use type HTTP_PROXY for an HTTP backend"
+        )
+    if kind in ("HTTP", "HTTP_PROXY") and not re.match(r"^https?://[^/]+", target):
+        raise target_node.error(
+            f"HTTP integration uri must be a full http(s) URL, got {target!r}",
+            "e.g. https://${stageVariables.backend}/pets/{id}",
+        )
+    parameters = first("request_parameters", "requestParameters")
+    responses = entries.get("responses")
+    if kind != "HTTP":
+        for extra in (parameters, responses):
+            if extra is not None:
+                raise extra.error(f"only HTTP (non-proxy) integrations take this, not {kind}")
+    return Integration(
+        kind,
+        target,
+        http_method,
+        timeout,
+        request_parameters=frozen_map(_parameters(parameters)) if parameters else frozen_map(),
+        responses=_responses(responses) if responses else (),
+    )
+
+
+def _mock(node: _Node, entries: dict[str, _Node]) -> Integration:
+    for name in ("function", "uri", "request_parameters", "requestParameters", "responses"):
+        if name in entries:
+            raise entries[name].error("a MOCK integration takes only status, headers and body")
+    status_node = entries.get("status") or entries.get("statusCode")
+    status = int(status_node.number(100, 599)) if status_node else 200
+    headers = {}
+    if "headers" in entries:
+        for name, value in entries["headers"].mapping().items():
+            headers[name] = str(value.value)
+    body = entries["body"].value if "body" in entries else ""
+    if not isinstance(body, str):
+        body = json.dumps(body)
+    return Integration("MOCK", status=status, headers=frozen_map(headers), body=body)
+
+
+def _parameters(node: _Node) -> dict[str, str]:
+    out = {}
+    for destination, source in node.mapping().items():
+        if not re.match(r"^integration\.request\.(header|querystring|path)\.[^.]+$", destination):
+            raise source.error(
+                "destination must be integration.request.{header|querystring|path}.NAME"
+            )
+        out[destination] = source.string(
+            re.compile(
+                r"^('.*'|stageVariables\.\w+|method\.request\.(path|querystring|header)\.\S+)$"
+            ),
+            "use method.request.{path|querystring|header}.NAME, stageVariables.NAME or 'literal'",
+        )
+    return out
+
+
+def _responses(node: _Node) -> tuple[tuple[str, int], ...]:
+    out = []
+    for pattern, status in node.mapping().items():
+        try:
+            re.compile(pattern)
+        except re.error as e:
+            raise status.error(f"selection pattern {pattern!r} is not a regular expression: {e}")
+        out.append((pattern, int(status.number(100, 599))))
+    return tuple(out)
+
+
+def _routes(node: _Node) -> dict[str, Route]:
+    routes: dict[str, Route] = {}
+    definition = ApiDefinition()
+    for key, value in node.mapping().items():
+        method, path = value.checked(lambda _: parse_route_key(key))
+        integration = _integration(value)
+        extra = value.value if isinstance(value.value, dict) else {}
+        api_key = extra.get("api_key_required", extra.get("apiKeyRequired", False))
+        if not isinstance(api_key, bool):
+            raise value.error(f"api_key_required must be true or false, got {_show(api_key)}")
+        op = extra.get("operation_name", extra.get("operationName"))
+        route = Route(method, path, integration, api_key, op)
+        definition = value.checked(lambda _: definition.with_route(route))
+        routes[route.key] = route
+    return routes
+
+
+# -- the whole file --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _FunctionSpec:
+    name: str
+    handler: Callable[..., Any]
+    environment: dict[str, str]
+    timeout: float
+    memory: int
+    versions: dict[str, tuple[Callable[..., Any], str]]
+    aliases: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _StageSpec:
+    name: str
+    variables: dict[str, str]
+    description: str
+    history: tuple[str, ...]
+    deployment: str
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A validated config with its handlers imported; `build()` makes a fresh Gateway."""
+
+    source: str
+    name: str
+    api_id: str | None
+    region: str
+    account_id: str
+    definition: ApiDefinition
+    deployments: dict[str, tuple[ApiDefinition, str]]
+    functions: tuple[_FunctionSpec, ...]
+    backends: dict[str, Any]
+    stages: tuple[_StageSpec, ...] = field(default=())
+
+    @property
+    def stage_names(self) -> list[str]:
+        return [s.name for s in self.stages]
+
+    def build(self, seed: int = 0) -> Gateway:
+        gw = Gateway(
+            self.name, api_id=self.api_id, region=self.region, account_id=self.account_id, seed=seed
+        )
+        gw.api.definition = self.definition
+        for fn in self.functions:
+            gw.functions.register(
+                fn.name,
+                fn.handler,
+                environment=fn.environment,
+                timeout=fn.timeout,
+                memory=fn.memory,
+            )
+            for handler, description in fn.versions.values():
+                gw.functions.publish_version(fn.name, handler, description=description)
+            for alias, version in fn.aliases.items():
+                gw.functions.set_alias(fn.name, alias, version)
+        for host, app in self.backends.items():
+            gw.backends.mount(host, app)
+        for deployment_id, (definition, description) in self.deployments.items():
+            gw._snapshot(definition, description, deployment_id)
+        current = None
+        if any(s.deployment == CURRENT for s in self.stages):
+            current = gw._snapshot(self.definition, "current definition").id
+        for stage in self.stages:
+            served = [*stage.history, stage.deployment]
+            ids = [current if d == CURRENT else d for d in served]
+            gw.create_stage(
+                stage.name, str(ids[0]), variables=stage.variables, description=stage.description
+            )
+            for deployment_id in ids[1:]:
+                gw.update_stage(stage.name, deployment_id=str(deployment_id))
+        return gw
+
+
+def load_file(path: str | Path) -> LoadedConfig:
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            source, "", "file not found", "create it or pass --apistages-config"
+        ) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(source, "", f"cannot read the file: {e}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
+        raise ConfigError(
+            source, where, f"invalid YAML: {e.problem}", "fix the syntax there"
+        ) from None
+    except yaml.YAMLError as e:
+        raise ConfigError(source, "", f"invalid YAML: {e}") from None
+    return _load(_Node(data, source), path.parent)
+
+
+def load_dict(data: Mapping[str, Any], base_dir: Path = Path(".")) -> LoadedConfig:
+    return _load(_Node(dict(data) if isinstance(data, Mapping) else data, "config"), base_dir)
+
+
+def _load(root: _Node, base_dir: Path) -> LoadedConfig:
+    if root.value is None:
+        raise root.error("the config is empty", "it needs at least api.routes and stages")
+    top = root.mapping(("api", "functions", "backends", "deployments", "stages"))
+    if "api" not in top:
+        raise root.error("missing 'api'", "add api: {name: ..., routes: {...}}")
+    api = top["api"].mapping(
+        ("name", "id", "region", "account_id", "binary_media_types", "binaryMediaTypes", "routes")
+    )
+    name = api["name"].string() if "name" in api else "api"
+    binary = _binary_types(api.get("binary_media_types") or api.get("binaryMediaTypes"))
+    if "routes" not in api:
+        raise top["api"].error("missing 'routes'", "add routes: {'GET /pets': {...}}")
+    definition = ApiDefinition(name, frozen_map(_routes(api["routes"])), binary)
+    deployments = {}
+    for deployment_id, node in top.get("deployments", _Node({}, root.source)).mapping().items():
+        if not _DEPLOYMENT_ID.match(deployment_id) or deployment_id == CURRENT:
+            raise node.error(
+                f"invalid deployment id {deployment_id!r}",
+                "use letters, digits, '-' or '_' (and not 'current')",
+            )
+        entries = node.mapping(("description", "routes", "binary_media_types"))
+        if "routes" not in entries:
+            raise node.error("missing 'routes'", "a deployment lists the routes it served")
+        routes = frozen_map(_routes(entries["routes"]))
+        types = (
+            _binary_types(entries.get("binary_media_types"))
+            if "binary_media_types" in entries
+            else binary
+        )
+        description = entries["description"].string() if "description" in entries else ""
+        deployments[deployment_id] = (ApiDefinition(name, routes, types), description)
+
+    functions = tuple(
+        _function(fn_name, node, base_dir)
+        for fn_name, node in top.get("functions", _Node({}, root.source)).mapping().items()
+    )
+    backends = {
+        host: _import(node, base_dir, what="WSGI app")
+        for host, node in top.get("backends", _Node({}, root.source)).mapping().items()
+    }
+    if "stages" not in top or not top["stages"].value:
+        raise root.error("no stages declared", "add stages: {dev: {variables: {...}}}")
+    stages = tuple(
+        _stage(stage_name, node, deployments)
+        for stage_name, node in top["stages"].mapping().items()
+    )
+    api_id = None
+    if "id" in api:
+        api_id = api["id"].string(
+            re.compile(r"^[a-z0-9]{1,32}$"), "use lowercase letters and digits"
+        )
+    region = "us-east-1"
+    if "region" in api:
+        region = api["region"].string(re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$"), "e.g. us-east-1")
+    account_id = "123456789012"
+    if "account_id" in api:
+        account_id = str(api["account_id"].value)
+        if not re.fullmatch(r"\d{12}", account_id):
+            raise api["account_id"].error(
+                f"invalid account id {account_id!r}", "use 12 digits, quoted"
+            )
+    return LoadedConfig(
+        root.source, name, api_id, region, account_id, definition, deployments, functions,
+        backends, stages,
+    )  # fmt: skip
+
+
+def _binary_types(node: _Node | None) -> tuple[str, ...]:
+    if node is None:
+        return ()
+    return tuple(
+        item.string(re.compile(r"^[^/\s]+(/|~1)[^/\s]+$"), "use a media type such as image/png")
+        for item in node.sequence()
+    )
+
+
+def _function(name: str, node: _Node, base_dir: Path) -> _FunctionSpec:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
+        raise node.error(f"invalid function name {name!r}", "use 1-64 letters, digits, '-' or '_'")
+    entries = node.mapping(("handler", "environment", "timeout", "memory", "versions", "aliases"))
+    if "handler" not in entries:
+        raise node.error("missing 'handler'", "add handler: package.module:function")
+    handler = _import(entries["handler"], base_dir, what="handler")
+    environment = {
+        key: _env_value(value)
+        for key, value in entries.get("environment", _Node({}, "")).mapping().items()
+    }
+    timeout = entries["timeout"].number(1, 900, " seconds") if "timeout" in entries else 3.0
+    memory = int(entries["memory"].number(128, 10240, " MB")) if "memory" in entries else 128
+    versions: dict[str, tuple[Callable[..., Any], str]] = {}
+    for i, (version, spec) in enumerate(
+        entries.get("versions", _Node({}, "")).mapping().items(), 1
+    ):
+        if version != str(i):
+            raise spec.error(
+                f"version {version!r} out of order",
+                f"versions are numbered 1, 2, 3...; expected {i}",
+            )
+        if isinstance(spec.value, dict):
+            parts = spec.mapping(("handler", "description"))
+            if "handler" not in parts:
+                raise spec.error("missing 'handler'")
+            description = parts["description"].string() if "description" in parts else ""
+            versions[version] = (_import(parts["handler"], base_dir, what="handler"), description)
+        else:
+            versions[version] = (_import(spec, base_dir, what="handler"), "")
+    aliases = {}
+    for alias, target in entries.get("aliases", _Node({}, "")).mapping().items():
+        version = str(target.value)
+        if version != "$LATEST" and version not in versions:
+            raise target.error(
+                f"alias {alias!r} points at version {version!r}, which is not declared",
+                f"declared versions: {', '.join(versions) or 'none'} (or $LATEST)",
+            )
+        if re.fullmatch(r"\d+", alias) or not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", alias):
+            raise target.error(
+                f"invalid alias name {alias!r}", "use letters, digits, '-' or '_', not only digits"
+            )
+        aliases[alias] = version
+    return _FunctionSpec(name, handler, environment, timeout, memory, versions, aliases)
+
+
+def _env_value(node: _Node) -> str:
+    if isinstance(node.value, (dict, list)) or node.value is None:
+        raise node.error(f"environment values are strings, got {_show(node.value)}")
+    return str(node.value).lower() if isinstance(node.value, bool) else str(node.value)
+
+
+def _stage(name: str, node: _Node, deployments: dict[str, Any]) -> _StageSpec:
+    _Node(name, node.source, node.path).checked(check_stage_name)
+    entries = node.mapping(("variables", "description", "history", "deployment", *_LATER))
+    for key in _LATER:
+        if key in entries:
+            raise entries[key].error(
+                f"{_LATER[key]} are not supported yet by this version of pytest-apistages",
+                "remove the key for now",
+            )
+    variables = entries["variables"].checked(check_variables) if "variables" in entries else {}
+    known = [*deployments, CURRENT]
+
+    def deployment_ref(ref: _Node) -> str:
+        value = str(ref.value)
+        if value not in known:
+            raise ref.error(
+                f"unknown deployment {value!r}", f"declared deployments: {', '.join(known)}"
+            )
+        return value
+
+    history = (
+        tuple(deployment_ref(item) for item in entries["history"].sequence())
+        if "history" in entries
+        else ()
+    )
+    deployment = deployment_ref(entries["deployment"]) if "deployment" in entries else CURRENT
+    description = entries["description"].string() if "description" in entries else ""
+    return _StageSpec(name, variables, description, history, deployment)
+
+
+def _import(node: _Node, base_dir: Path, what: str) -> Any:
+    """`package.module:attribute`, importable from the config's folder."""
+    spec = node.string(
+        re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$"),
+        f"write the {what} as package.module:attribute",
+    )
+    module_name, _, attribute = spec.partition(":")
+    folder = str(base_dir.resolve())
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    try:
+        target: Any = importlib.import_module(module_name)
+    except ImportError as e:
+        raise node.error(
+            f"cannot import module {module_name!r}: {e}",
+            f"modules are imported from the config's folder {base_dir}",
+        ) from None
+    except Exception as e:
+        raise node.error(f"importing {module_name!r} failed: {type(e).__name__}: {e}") from None
+    for part in attribute.split("."):
+        if not hasattr(target, part):
+            names = [n for n in dir(target) if not n.startswith("_")]
+            close = difflib.get_close_matches(part, names, n=1)
+            raise node.error(
+                f"{module_name!r} has no attribute {part!r}",
+                f"did you mean {close[0]!r}?" if close else f"it defines: {', '.join(names[:10])}",
+            )
+        target = getattr(target, part)
+    if not callable(target):
+        raise node.error(f"{spec} is not callable ({type(target).__name__})", f"point at a {what}")
+    return target

@@ -1,0 +1,82 @@
+"""Errors users see: control-plane refusals, configuration mistakes, and gateway error answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ApiStagesError(Exception):
+    """Base class of every error pytest-apistages raises on purpose."""
+
+
+class BadRequestError(ApiStagesError):
+    """A control-plane call AWS would answer with 400 BadRequestException (same message)."""
+
+
+class NotFoundError(ApiStagesError):
+    """A control-plane call AWS would answer with 404 NotFoundException (same message)."""
+
+
+class ConfigError(ApiStagesError):
+    """A mistake in a config file or dict, located by file and key path, with the fix."""
+
+    def __init__(self, source: str, key: str, problem: str, fix: str = "") -> None:
+        self.source = source
+        self.key = key
+        self.problem = problem
+        self.fix = fix
+        where = f"{source}: {key}" if key else source
+        message = f"{where}: {problem}"
+        if fix:
+            message += f" ({fix})"
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class GatewayErrorKind:
+    """One of API Gateway's default error answers: status, exact body, ErrorType header."""
+
+    response_type: str
+    status: int
+    body: bytes
+    error_type: str | None
+    content_type: str = "application/json"
+
+
+MISSING_AUTHENTICATION_TOKEN = GatewayErrorKind(
+    "MISSING_AUTHENTICATION_TOKEN",
+    403,
+    b'{"message":"Missing Authentication Token"}',
+    "MissingAuthenticationTokenException",
+)
+LAMBDA_ERROR = GatewayErrorKind(
+    "INTEGRATION_FAILURE",
+    502,
+    b'{"message": "Internal server error"}',
+    "InternalServerErrorException",
+)
+API_CONFIGURATION_ERROR = GatewayErrorKind(
+    "API_CONFIGURATION_ERROR",
+    500,
+    b'{"message": "Internal server error"}',
+    "InternalServerErrorException",
+)
+INTEGRATION_TIMEOUT = GatewayErrorKind(
+    "INTEGRATION_TIMEOUT",
+    504,
+    b'{"message": "Endpoint request timed out"}',
+    "InternalServerErrorException",
+)
+REQUEST_TOO_LARGE = GatewayErrorKind(
+    "REQUEST_TOO_LARGE",
+    413,
+    b'{"message": "Request Too Long"}',
+    "BadRequestException",
+)
+PAYLOAD_TOO_LARGE = GatewayErrorKind(
+    "PAYLOAD_TOO_LARGE",
+    413,
+    b"HTTP content length exceeded 10485760 bytes.",
+    None,
+    content_type="text; charset=utf-8",
+)

@@ -1,0 +1,187 @@
+"""The Lambda proxy integration's wire format: the payload 1.0 event API Gateway sends to a
+function, and the checks it applies to what the function returns."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
+
+if TYPE_CHECKING:
+    from .pipeline import RequestContext
+
+_IDENTITY_NULLS = (
+    "accessKey",
+    "accountId",
+    "caller",
+    "cognitoAuthenticationProvider",
+    "cognitoAuthenticationType",
+    "cognitoIdentityId",
+    "cognitoIdentityPoolId",
+    "principalOrgId",
+)
+_RESPONSE_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
+
+
+def parse_query(query: str) -> list[tuple[str, str]]:
+    """Query pairs as API Gateway reads them: `&` and `;` separate, `+` is a space."""
+    pairs = []
+    for part in query.replace(";", "&").split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        pairs.append((unquote_plus(key), unquote_plus(value)))
+    return pairs
+
+
+def single_and_multi(pairs: Sequence[tuple[str, str]]) -> tuple[Any, Any]:
+    """The (last-value map, all-values map) pair the event carries; both null when empty."""
+    if not pairs:
+        return None, None
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for key, value in pairs:
+        single[key] = value
+        multi.setdefault(key, []).append(value)
+    return single, multi
+
+
+def is_binary(media_type: str | None, binary_media_types: Sequence[str]) -> bool:
+    """Whether a Content-Type (or Accept) value matches the API's binary media types."""
+    if not media_type or not binary_media_types:
+        return False
+    mime = media_type.split(";")[0].strip().lower()
+    major = mime.split("/")[0]
+    for pattern in binary_media_types:
+        p = pattern.strip().lower().replace("~1", "/")
+        if p in ("*/*", mime) or p == f"{major}/*":
+            return True
+    return False
+
+
+def format_request_time(epoch: float) -> str:
+    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(epoch))
+
+
+def build_event(ctx: RequestContext) -> dict[str, Any]:
+    """The payload format 1.0 event, with every key (and every null) a real REST event has."""
+    assert ctx.match is not None and ctx.deployment is not None
+    headers, multi_headers = single_and_multi(ctx.headers)
+    query, multi_query = single_and_multi(parse_query(ctx.query_string))
+    route = ctx.match.route
+    body: str | None = None
+    is_base64 = False
+    if ctx.body:
+        if is_binary(ctx.header("Content-Type"), ctx.deployment.api.binary_media_types):
+            body, is_base64 = base64.b64encode(ctx.body).decode("ascii"), True
+        else:
+            body = ctx.body.decode("utf-8", errors="replace")
+    request_context: dict[str, Any] = {
+        "accountId": ctx.account_id,
+        "apiId": ctx.api_id,
+        "deploymentId": ctx.deployment.id,
+        "domainName": ctx.host,
+        "domainPrefix": ctx.host.split(".")[0],
+        "extendedRequestId": ctx.extended_request_id,
+        "httpMethod": ctx.method,
+        "identity": {
+            **{key: None for key in _IDENTITY_NULLS},
+            "sourceIp": ctx.source_ip,
+            "user": None,
+            "userAgent": ctx.header("User-Agent"),
+            "userArn": None,
+        },
+        "path": ctx.raw_path,
+        "protocol": ctx.protocol,
+        "requestId": ctx.request_id,
+        "requestTime": format_request_time(ctx.started),
+        "requestTimeEpoch": int(ctx.started * 1000),
+        "resourceId": ctx.resource_id,
+        "resourcePath": route.path,
+        "stage": ctx.stage_name,
+    }
+    if route.operation_name:
+        request_context["operationName"] = route.operation_name
+    return {
+        "resource": route.path,
+        "path": ctx.path,
+        "httpMethod": ctx.method,
+        "headers": headers,
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": dict(ctx.match.path_parameters) or None,
+        "stageVariables": dict(ctx.variables) or None,
+        "requestContext": request_context,
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+class MalformedProxyResponse(Exception):
+    """What API Gateway logs as `Malformed Lambda proxy response`; the client gets a 502."""
+
+
+@dataclass(frozen=True)
+class ProxyResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def parse_proxy_response(result: Any, accept_binary: bool) -> ProxyResponse:
+    """Check a function's result the way API Gateway does (recorded AWS behaviour)."""
+    if not isinstance(result, dict):
+        raise MalformedProxyResponse(f"result is {type(result).__name__}, not an object")
+    unknown = set(result) - _RESPONSE_KEYS
+    if unknown:
+        raise MalformedProxyResponse(f"unknown key(s) {sorted(unknown)}")
+    status = _status(result.get("statusCode", 200))
+    single = result.get("headers") or {}
+    multi = result.get("multiValueHeaders") or {}
+    if not isinstance(single, dict) or not isinstance(multi, dict):
+        raise MalformedProxyResponse("headers and multiValueHeaders must be objects")
+    merged: dict[str, tuple[str, list[str]]] = {}
+    for name, values in multi.items():
+        if not isinstance(values, list):
+            raise MalformedProxyResponse(f"multiValueHeaders[{name!r}] is not a list")
+        merged[name.lower()] = (name, [_header_text(v) for v in values])
+    for name, value in single.items():
+        shown, values = merged.get(name.lower(), (name, []))
+        merged[name.lower()] = (shown, [*values, _header_text(value)])
+    headers = [(name, ", ".join(values)) for name, values in merged.values()]
+    if "content-type" not in merged:
+        headers.append(("Content-Type", "application/json"))
+    body = result.get("body")
+    if body is None:
+        data = b""
+    elif isinstance(body, str):
+        data = body.encode("utf-8")
+        if result.get("isBase64Encoded") is True and accept_binary:
+            try:
+                data = base64.b64decode(body, validate=True)
+            except ValueError as e:
+                raise MalformedProxyResponse(f"isBase64Encoded but body is not base64: {e}") from e
+    else:
+        raise MalformedProxyResponse(f"body is {type(body).__name__}, not a string")
+    return ProxyResponse(status, headers, data)
+
+
+def _status(value: Any) -> int:
+    if isinstance(value, bool):
+        raise MalformedProxyResponse(f"statusCode {value!r} is not a number")
+    try:
+        status = int(value)
+    except (TypeError, ValueError):
+        raise MalformedProxyResponse(f"statusCode {value!r} is not a number") from None
+    if not 100 <= status <= 599:
+        raise MalformedProxyResponse(f"statusCode {status} is not an HTTP status")
+    return status
+
+
+def _header_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)

@@ -1,0 +1,254 @@
+"""Lambda functions in-process: $LATEST, published versions, aliases, the references API Gateway
+accepts for them, and the context object and environment a handler runs with."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import BadRequestError, NotFoundError
+from .model import frozen_map
+
+Handler = Callable[[Any, Any], Any]
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ALIAS = re.compile(r"^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$")
+_LAMBDA_ARN = re.compile(
+    r"^arn:aws[a-z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:"
+    r"(?P<name>[^:/]+)(?::(?P<qualifier>[^:/]+))?$"
+)
+_INVOCATION_URI = re.compile(
+    r"^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:lambda:path/2015-03-31/functions/(?P<arn>.+)/invocations$"
+)
+_ENV_LOCK = threading.RLock()
+
+
+@dataclass(frozen=True)
+class FunctionVersion:
+    """One immutable version of a function ($LATEST is the one that can still change)."""
+
+    name: str
+    version: str
+    handler: Handler
+    environment: Mapping[str, str] = field(default_factory=frozen_map)
+    timeout: float = 3.0
+    memory: int = 128
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Alias:
+    """A name that points at a version."""
+
+    name: str
+    version: str
+
+
+@dataclass
+class _Function:
+    latest: FunctionVersion
+    versions: dict[str, FunctionVersion] = field(default_factory=dict)
+    aliases: dict[str, Alias] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a reference named: the version that runs and the ARN it was invoked by."""
+
+    function: FunctionVersion
+    invoked_arn: str
+    qualifier: str | None
+
+
+class FunctionNotFound(NotFoundError):
+    """A reference to a function, version or alias that does not exist (AWS: 500 at invoke)."""
+
+
+class Functions:
+    """The gateway's Lambda functions, addressed as AWS addresses them."""
+
+    def __init__(self, region: str, account_id: str) -> None:
+        self.region = region
+        self.account_id = account_id
+        self._functions: dict[str, _Function] = {}
+
+    def register(
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        environment: Mapping[str, Any] | None = None,
+        timeout: float = 3.0,
+        memory: int = 128,
+    ) -> None:
+        """Create the function, or replace its $LATEST code and settings (versions stay)."""
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise BadRequestError(
+                f"Invalid function name {name!r}: use 1-64 letters, digits, '-' or '_'"
+            )
+        if not callable(handler):
+            raise BadRequestError(f"Handler for function {name!r} is not callable: {handler!r}")
+        if not 1 <= timeout <= 900:
+            raise BadRequestError(
+                f"Function {name!r}: timeout must be 1-900 seconds, got {timeout}"
+            )
+        env = {str(k): str(v) for k, v in (environment or {}).items()}
+        latest = FunctionVersion(name, "$LATEST", handler, frozen_map(env), timeout, memory)
+        if name in self._functions:
+            self._functions[name].latest = latest
+        else:
+            self._functions[name] = _Function(latest)
+
+    def publish_version(
+        self, name: str, handler: Handler | None = None, *, description: str = ""
+    ) -> str:
+        """Freeze $LATEST (or `handler` with $LATEST's settings) as the next version number."""
+        fn = self._get(name)
+        if handler is not None and not callable(handler):
+            raise BadRequestError(f"Handler for function {name!r} is not callable: {handler!r}")
+        version = str(len(fn.versions) + 1)
+        latest = fn.latest
+        fn.versions[version] = FunctionVersion(
+            name,
+            version,
+            handler or latest.handler,
+            latest.environment,
+            latest.timeout,
+            latest.memory,
+            description,
+        )
+        return version
+
+    def set_alias(self, name: str, alias: str, version: str) -> None:
+        """Create or move an alias to a published version (or $LATEST)."""
+        fn = self._get(name)
+        version = str(version)
+        if not isinstance(alias, str) or not _ALIAS.match(alias) or alias == "$LATEST":
+            raise BadRequestError(
+                f"Invalid alias name {alias!r} for function {name!r}: use letters, digits, '-' "
+                f"or '_', not only digits"
+            )
+        if version != "$LATEST" and version not in fn.versions:
+            raise FunctionNotFound(
+                f"Function not found: {self._arn(name, version)} (published versions of "
+                f"{name!r}: {', '.join(fn.versions) or 'none'})"
+            )
+        fn.aliases[alias] = Alias(alias, version)
+
+    def names(self) -> list[str]:
+        return list(self._functions)
+
+    def versions(self, name: str) -> dict[str, FunctionVersion]:
+        return dict(self._get(name).versions)
+
+    def aliases(self, name: str) -> dict[str, Alias]:
+        return dict(self._get(name).aliases)
+
+    def resolve(self, reference: str) -> Resolved:
+        """`name`, `name:qualifier`, a Lambda ARN, or an API Gateway invocation URI."""
+        name, qualifier = parse_reference(reference)
+        fn = self._functions.get(name)
+        if fn is None:
+            raise FunctionNotFound(f"Function not found: {self._arn(name, qualifier)}")
+        invoked = self._arn(name, qualifier)
+        if qualifier is None or qualifier == "$LATEST":
+            return Resolved(fn.latest, invoked, qualifier)
+        if qualifier in fn.versions:
+            return Resolved(fn.versions[qualifier], invoked, qualifier)
+        if qualifier in fn.aliases:
+            version = fn.aliases[qualifier].version
+            target = fn.latest if version == "$LATEST" else fn.versions[version]
+            return Resolved(target, invoked, qualifier)
+        raise FunctionNotFound(f"Function not found: {invoked}")
+
+    def _arn(self, name: str, qualifier: str | None = None) -> str:
+        arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
+        return f"{arn}:{qualifier}" if qualifier else arn
+
+    def _get(self, name: str) -> _Function:
+        try:
+            return self._functions[name]
+        except KeyError:
+            known = ", ".join(self._functions) or "none registered"
+            raise FunctionNotFound(
+                f"Function not found: {self._arn(name)} (functions: {known})"
+            ) from None
+
+
+def parse_reference(reference: str) -> tuple[str, str | None]:
+    """Split a function reference into name and qualifier (version or alias)."""
+    ref = reference.strip()
+    uri = _INVOCATION_URI.match(ref)
+    if uri:
+        ref = uri.group("arn")
+    arn = _LAMBDA_ARN.match(ref)
+    if arn:
+        return arn.group("name"), arn.group("qualifier")
+    if ref.startswith("arn:"):
+        raise FunctionNotFound(f"Not a Lambda function ARN: {reference}")
+    name, _, qualifier = ref.partition(":")
+    if not name or ":" in qualifier:
+        raise FunctionNotFound(f"Not a function reference: {reference!r}")
+    return name, qualifier or None
+
+
+class LambdaContext:
+    """The context object the Python Lambda runtime passes to a handler."""
+
+    def __init__(self, resolved: Resolved, request_id: str, region: str) -> None:
+        fn = resolved.function
+        self.function_name = fn.name
+        self.function_version = fn.version
+        self.invoked_function_arn = resolved.invoked_arn
+        self.memory_limit_in_mb = str(fn.memory)
+        self.aws_request_id = request_id
+        self.log_group_name = f"/aws/lambda/{fn.name}"
+        self.log_stream_name = f"{time.strftime('%Y/%m/%d')}/[{fn.version}]{request_id[:32]}"
+        self.identity = None
+        self.client_context = None
+        self.tenant_id = None
+        self._deadline = time.monotonic() + fn.timeout
+        self._region = region
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+    def runtime_environment(self) -> dict[str, str]:
+        """The reserved variables the Lambda runtime sets, beside the function's own."""
+        return {
+            "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
+            "AWS_LAMBDA_FUNCTION_VERSION": self.function_version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": self.memory_limit_in_mb,
+            "AWS_LAMBDA_LOG_GROUP_NAME": self.log_group_name,
+            "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream_name,
+            "AWS_REGION": self._region,
+            "AWS_DEFAULT_REGION": self._region,
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3",
+        }
+
+    def __repr__(self) -> str:
+        return f"<LambdaContext {self.invoked_function_arn} request {self.aws_request_id}>"
+
+
+@contextmanager
+def function_environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """Set a function's environment for the duration of one invocation.
+
+    os.environ is process-wide, so invocations that set it are serialised by a lock."""
+    with _ENV_LOCK:
+        saved = {k: os.environ.get(k) for k in variables}
+        os.environ.update(variables)
+        try:
+            yield
+        finally:
+            for key, old in saved.items():
+                if old is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = old

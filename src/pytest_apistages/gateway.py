@@ -1,0 +1,478 @@
+"""`Gateway`: the control plane (working API, deployments, stages) and the ways to call it
+(WSGI app, test client, `requests` interception, a real server)."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.test import Client, EnvironBuilder, TestResponse, run_wsgi_app
+from werkzeug.wrappers import Request
+
+from .clock import Clock
+from .errors import BadRequestError, NotFoundError
+from .functions import Functions
+from .model import (
+    ApiDefinition,
+    Deployment,
+    Integration,
+    Route,
+    Stage,
+    check_stage_name,
+    check_variables,
+    frozen_map,
+    parse_route_key,
+)
+from .pipeline import RAW_HEADERS_KEY, handle
+from .records import Invocation
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from .pipeline import RequestContext
+
+_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+_APIGW_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    """One execution-log line, in the log group API Gateway would write it to."""
+
+    group: str
+    timestamp: float
+    request_id: str
+    message: str
+
+
+class WorkingApi:
+    """The editable API definition. Edits reach a stage only through the next deploy."""
+
+    def __init__(self, definition: ApiDefinition) -> None:
+        self.definition = definition
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @property
+    def routes(self) -> Mapping[str, Route]:
+        return self.definition.routes
+
+    def put_route(
+        self,
+        key: str,
+        integration: Integration | Mapping[str, Any] | str,
+        *,
+        api_key_required: bool = False,
+        operation_name: str | None = None,
+    ) -> Route:
+        """Create or replace `"VERB /path"` (AWS vocabulary or the short forms of the config)."""
+        from .config import integration_from
+
+        method, path = parse_route_key(key)
+        if not isinstance(integration, Integration):
+            integration = integration_from(integration, "put_route", key)
+        route = Route(method, path, integration, api_key_required, operation_name)
+        self.definition = self.definition.with_route(route)
+        return route
+
+    def delete_route(self, key: str) -> None:
+        method, path = parse_route_key(key)
+        if f"{method} {path}" not in self.definition.routes:
+            raise NotFoundError(
+                f"Invalid Method identifier specified: no route {method} {path} "
+                f"(routes: {', '.join(self.definition.routes) or 'none'})"
+            )
+        self.definition = self.definition.without_route(f"{method} {path}")
+
+    def set_binary_media_types(self, types: Iterable[str]) -> None:
+        self.definition = replace(self.definition, binary_media_types=tuple(types))
+
+
+class Backends:
+    """Hosts whose HTTP integrations are answered by an in-process WSGI app."""
+
+    def __init__(self) -> None:
+        self._apps: dict[str, WSGIApplication] = {}
+
+    def mount(self, host: str, app: WSGIApplication) -> None:
+        """Serve `host` (optionally `host:port`) with `app`, e.g. a Flask app or any WSGI callable."""
+        if not callable(app):
+            raise BadRequestError(f"Backend for host {host!r} is not a WSGI callable: {app!r}")
+        self._apps[host.lower()] = app
+
+    def unmount(self, host: str) -> None:
+        self._apps.pop(host.lower(), None)
+
+    def get(self, netloc: str) -> WSGIApplication | None:
+        netloc = netloc.lower()
+        return self._apps.get(netloc) or self._apps.get(netloc.rsplit(":", 1)[0])
+
+    def hosts(self) -> list[str]:
+        return list(self._apps)
+
+
+class ApiResponse(TestResponse):
+    """A werkzeug test response that also reads like a `requests` one: `r.json()`, `r.text`."""
+
+    def json(self) -> Any:  # type: ignore[override]
+        return self.get_json(force=True)
+
+
+class StageClient(Client):
+    """A werkzeug test client for one stage; paths are given without the stage prefix."""
+
+    def __init__(self, gateway: Gateway, stage: str) -> None:
+        super().__init__(gateway.wsgi_app, response_wrapper=ApiResponse)
+        self.gateway = gateway
+        self.stage = stage
+        self.base_url = f"https://{gateway.host}"
+
+    def open(self, *args: Any, **kwargs: Any) -> ApiResponse:  # type: ignore[override]
+        if not args or not isinstance(args[0], (EnvironBuilder, dict, Request)):
+            options = {k: kwargs.pop(k) for k in ("buffered", "follow_redirects") if k in kwargs}
+            kwargs.setdefault("base_url", self.base_url)
+            path = str(args[0] if args else kwargs.pop("path", "/"))
+            args = (f"/{self.stage}/{path.lstrip('/')}", *args[1:])
+            builder = EnvironBuilder(*args, **kwargs)
+            try:
+                environ = builder.get_environ()
+            finally:
+                builder.close()
+            environ[RAW_HEADERS_KEY] = _client_headers(builder, environ)
+            return super().open(Request(environ), **options)  # type: ignore[return-value]
+        return super().open(*args, **kwargs)  # type: ignore[return-value]
+
+
+class Gateway:
+    """An in-process API Gateway REST API: edit `api`, `deploy` to stages, call stages."""
+
+    def __init__(
+        self,
+        name: str = "api",
+        *,
+        api_id: str | None = None,
+        region: str = "us-east-1",
+        account_id: str = "123456789012",
+        seed: int = 0,
+        binary_media_types: Iterable[str] = (),
+    ) -> None:
+        self.api = WorkingApi(ApiDefinition(name, binary_media_types=tuple(binary_media_types)))
+        self.api_id = api_id or _derived_id(name)
+        self.region = region
+        self.account_id = account_id
+        self.seed = seed
+        self.functions = Functions(region, account_id)
+        self.backends = Backends()
+        self.clock = Clock()
+        self._rng = random.Random(seed)
+        self._lock = threading.RLock()
+        self._deployments: dict[str, Deployment] = {}
+        self._stages: dict[str, Stage] = {}
+        self._invocations: list[Invocation] = []
+        self._logs: list[LogEvent] = []
+        self._listeners: list[Callable[[Invocation], None]] = []
+
+    # -- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def from_file(cls, path: str | Path, *, seed: int = 0) -> Gateway:
+        """Build a gateway from an `apistages.yaml` file (errors name file, key and fix)."""
+        from .config import load_file
+
+        return load_file(path).build(seed=seed)
+
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, Any], *, base_dir: str | Path = ".", seed: int = 0
+    ) -> Gateway:
+        """Build a gateway from the config's structure; handlers import relative to base_dir."""
+        from .config import load_dict
+
+        return load_dict(data, base_dir=Path(base_dir)).build(seed=seed)
+
+    # -- control plane -----------------------------------------------------------------------
+
+    def deploy(
+        self,
+        stage: str | None = None,
+        description: str = "",
+        *,
+        variables: Mapping[str, Any] | None = None,
+    ) -> Deployment:
+        """Snapshot the working API as a new deployment and point `stage` at it (created if
+        absent). `variables` are merged into the stage's, as `update_stage` does."""
+        if not self.api.routes:
+            raise BadRequestError("The REST API doesn't contain any methods")
+        checked = check_variables(variables or {})
+        if stage is not None:
+            check_stage_name(stage)
+        with self._lock:
+            deployment = self._snapshot(self.api.definition, description)
+            if stage is not None:
+                if stage in self._stages:
+                    self._point(stage, deployment.id, checked)
+                else:
+                    self.create_stage(stage, deployment.id, variables=checked)
+        return deployment
+
+    def create_stage(
+        self,
+        name: str,
+        deployment_id: str,
+        *,
+        variables: Mapping[str, Any] | None = None,
+        description: str = "",
+    ) -> Stage:
+        """CreateStage: a new stage serving an existing deployment."""
+        check_stage_name(name)
+        checked = check_variables(variables or {})
+        with self._lock:
+            if name in self._stages:
+                raise BadRequestError(f"Stage already exists: {name}")
+            self.deployment(deployment_id)
+            now = self.clock.now()
+            self._stages[name] = Stage(
+                name, deployment_id, frozen_map(checked), description, (deployment_id,), now, now
+            )
+            return self._stages[name]
+
+    def stage(self, name: str) -> Stage:
+        try:
+            return self._stages[name]
+        except KeyError:
+            raise NotFoundError(
+                f"Invalid stage identifier specified: {name!r} (stages: "
+                f"{', '.join(self._stages) or 'none'})"
+            ) from None
+
+    @property
+    def stages(self) -> dict[str, Stage]:
+        return dict(self._stages)
+
+    def deployment(self, deployment_id: str) -> Deployment:
+        try:
+            return self._deployments[deployment_id]
+        except KeyError:
+            raise BadRequestError("Deployment id does not exist") from None
+
+    @property
+    def deployments(self) -> list[Deployment]:
+        """All deployments, oldest first."""
+        return list(self._deployments.values())
+
+    def update_stage(
+        self,
+        name: str,
+        *,
+        variables: Mapping[str, Any] | None = None,
+        deployment_id: str | None = None,
+        description: str | None = None,
+    ) -> Stage:
+        """Change a stage at once, as on AWS. Variables merge; a value of None removes one."""
+        with self._lock:
+            stage = self.stage(name)
+            if variables is not None:
+                removed = {k for k, v in variables.items() if v is None}
+                kept = check_variables({k: v for k, v in variables.items() if v is not None})
+                merged = {k: v for k, v in {**stage.variables, **kept}.items() if k not in removed}
+                stage = self._replace(stage, variables=frozen_map(check_variables(merged)))
+            if description is not None:
+                stage = self._replace(stage, description=description)
+            if deployment_id is not None:
+                stage = self._point(name, deployment_id)
+            return stage
+
+    def rollback(self, stage: str, to: str | None = None) -> Deployment:
+        """Point the stage back at the deployment before its current one, or at `to`."""
+        with self._lock:
+            current = self.stage(stage)
+            if to is None:
+                order = list(self._deployments)
+                position = order.index(current.deployment_id)
+                earlier = [d for d in current.history if d in self._deployments
+                           and order.index(d) < position]  # fmt: skip
+                if not earlier:
+                    raise BadRequestError(
+                        f"Stage {stage!r} has no earlier deployment to roll back to: it has only "
+                        f"served {', '.join(dict.fromkeys(current.history))}"
+                    )
+                to = max(earlier, key=order.index)
+            self._point(stage, to)
+            return self._deployments[to]
+
+    def delete_deployment(self, deployment_id: str) -> None:
+        with self._lock:
+            self.deployment(deployment_id)
+            users = [s.name for s in self._stages.values() if s.deployment_id == deployment_id]
+            if users:
+                raise BadRequestError(
+                    f"Active stages pointing to this deployment must be moved or deleted "
+                    f"(deployment {deployment_id} is served by: {', '.join(users)})"
+                )
+            del self._deployments[deployment_id]
+
+    def delete_stage(self, name: str) -> None:
+        with self._lock:
+            self.stage(name)
+            del self._stages[name]
+
+    def pending_changes(self, stage: str) -> list[str]:
+        """What the working API has that `stage` does not serve yet, one line per difference."""
+        from .diff import definition_changes
+
+        served = self._deployments[self.stage(stage).deployment_id].api
+        return definition_changes(served, self.api.definition)
+
+    # -- data plane --------------------------------------------------------------------------
+
+    def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """The WSGI application: paths are `/{stage}/{resource path}`."""
+        return handle(self, environ)(environ, start_response)  # type: ignore[arg-type]
+
+    def client(self, stage: str) -> StageClient:
+        """A werkzeug test client bound to `stage`: `gw.client("prod").get("/pets")`."""
+        return StageClient(self, stage)
+
+    def url(self, stage: str, path: str = "") -> str:
+        """The invoke URL AWS would give: https://{api_id}.execute-api.{region}.amazonaws.com/..."""
+        if path and not path.startswith("/"):
+            path = "/" + path
+        return f"https://{self.host}/{stage}{path}"
+
+    @property
+    def host(self) -> str:
+        return f"{self.api_id}.execute-api.{self.region}.amazonaws.com"
+
+    @contextmanager
+    def intercept(self) -> Iterator[Any]:
+        """Serve `requests` calls to this gateway's URLs in-process; other URLs are untouched."""
+        from .serving import intercept
+
+        with intercept(self) as mock:
+            yield mock
+
+    @contextmanager
+    def serve(self, port: int = 0, host: str = "127.0.0.1") -> Iterator[str]:
+        """A real HTTP server on 127.0.0.1 in a thread; yields its base URL."""
+        from .serving import serve
+
+        with serve(self, host, port) as base_url:
+            yield base_url
+
+    def call(self, environ: WSGIEnvironment) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Run one WSGI environ through the gateway; (status, headers, body)."""
+        app_iter, status, headers = run_wsgi_app(self.wsgi_app, environ, buffered=True)
+        return int(status.split()[0]), list(headers.items()), b"".join(app_iter)
+
+    # -- what happened -----------------------------------------------------------------------
+
+    def invocations(self, stage: str | None = None) -> list[Invocation]:
+        """Invocation records, oldest first, optionally of one stage."""
+        with self._lock:
+            return [r for r in self._invocations if stage is None or r.stage == stage]
+
+    def logs(self, stage: str) -> list[LogEvent]:
+        """The stage's execution log, oldest first."""
+        group = self.log_group(stage)
+        with self._lock:
+            return [e for e in self._logs if e.group == group]
+
+    def log_group(self, stage: str) -> str:
+        return f"API-Gateway-Execution-Logs_{self.api_id}/{stage}"
+
+    def on_invocation(self, callback: Callable[[Invocation], None]) -> None:
+        """Call `callback(record)` after every request (the pytest plugin's hook uses this)."""
+        self._listeners.append(callback)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _snapshot(
+        self, definition: ApiDefinition, description: str, deployment_id: str | None = None
+    ) -> Deployment:
+        with self._lock:
+            if deployment_id is None:
+                deployment_id = self._new_id(6, self._deployments)
+            elif deployment_id in self._deployments:
+                raise BadRequestError(f"Deployment id {deployment_id!r} already exists")
+            deployment = Deployment(deployment_id, definition, description, self.clock.now())
+            self._deployments[deployment_id] = deployment
+            return deployment
+
+    def _point(self, name: str, deployment_id: str, variables: Mapping[str, str] = {}) -> Stage:
+        self.deployment(deployment_id)
+        stage = self._stages[name]
+        return self._replace(
+            stage,
+            deployment_id=deployment_id,
+            history=(*stage.history, deployment_id),
+            variables=frozen_map({**stage.variables, **variables}),
+        )
+
+    def _replace(self, stage: Stage, **changes: Any) -> Stage:
+        updated = replace(stage, last_updated_date=self.clock.now(), **changes)
+        self._stages[stage.name] = updated
+        return updated
+
+    def _record(self, ctx: RequestContext, record: Invocation) -> None:
+        with self._lock:
+            self._invocations.append(record)
+            if ctx.stage is not None:
+                group = self.log_group(ctx.stage_name)
+                self._logs.extend(
+                    LogEvent(group, ctx.started, ctx.request_id, line) for line in ctx.log
+                )
+        for listener in self._listeners:
+            listener(record)
+
+    def _new_request_ids(self) -> tuple[str, str]:
+        with self._lock:
+            bits = self._rng.getrandbits(128)
+            extended = "".join(self._rng.choice(_APIGW_ID_ALPHABET) for _ in range(15)) + "="
+        return _uuid4(bits), extended
+
+    def _random_bits(self, n: int) -> int:
+        with self._lock:
+            return self._rng.getrandbits(n)
+
+    def _new_id(self, length: int, taken: Mapping[str, Any]) -> str:
+        while True:
+            candidate = "".join(self._rng.choice(_ID_ALPHABET) for _ in range(length))
+            if candidate not in taken:
+                return candidate
+
+    def __repr__(self) -> str:
+        return (
+            f"<Gateway {self.api.name} ({self.api_id}): stages {', '.join(self._stages) or 'none'}>"
+        )
+
+
+def _derived_id(name: str) -> str:
+    """A stable 10-character REST API id, so two gateways built alike have the same URLs."""
+    digest = hashlib.sha256(name.encode()).digest()
+    return "".join(_ID_ALPHABET[b % 36] for b in digest[:10])
+
+
+def _uuid4(bits: int) -> str:
+    import uuid
+
+    return str(uuid.UUID(int=bits, version=4))
+
+
+def _client_headers(builder: EnvironBuilder, environ: dict[str, Any]) -> list[tuple[str, str]]:
+    """The request's headers with the case the test wrote them in, as a real client sends."""
+    headers = [("Host", environ["HTTP_HOST"])]
+    given = {k.lower() for k, _ in builder.headers.items()}
+    if "user-agent" not in given and environ.get("HTTP_USER_AGENT"):
+        headers.append(("User-Agent", environ["HTTP_USER_AGENT"]))
+    headers += [(k, v) for k, v in builder.headers.items() if k.lower() != "host"]
+    if builder.content_length and "content-length" not in given:
+        headers.append(("Content-Length", str(builder.content_length)))
+    return headers

@@ -1,0 +1,180 @@
+"""HTTP_PROXY and HTTP: send the request to a backend URI after stage-variable and path-parameter
+substitution. A host mounted with `gw.backends.mount` is served in-process; any other goes
+through `requests`, so a `responses` mock in the test answers it."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import traceback
+from typing import TYPE_CHECKING
+from urllib.parse import SplitResult, urlsplit
+
+import requests
+from werkzeug.exceptions import InternalServerError
+from werkzeug.test import Client
+from werkzeug.wrappers import Response
+
+from .. import errors
+from ..model import Integration
+from ..pipeline import GatewayFailure, RequestContext, UndefinedStageVariable, trace_id
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+logger = logging.getLogger("pytest_apistages")
+# Request headers API Gateway does not pass on to an HTTP backend.
+_NOT_FORWARDED = {
+    "host", "connection", "content-length", "content-md5", "expect", "max-forwards",
+    "proxy-authenticate", "server", "te", "trailer", "transfer-encoding", "upgrade",
+    "www-authenticate",
+}  # fmt: skip
+# Backend response headers API Gateway renames to x-amzn-Remapped-<name> (recorded on AWS).
+_REMAPPED = {"connection", "content-length", "date", "server", "x-amzn-requestid"}
+_DROPPED = {"transfer-encoding", "keep-alive"}
+_PATH_PARAMETER = re.compile(r"\{([A-Za-z0-9_.\-]+)\}")
+_CONFIG_ERROR = "Execution failed due to configuration error: Invalid endpoint address"
+
+
+def invoke(ctx: RequestContext, integration: Integration) -> Response:
+    assert ctx.match is not None
+    try:
+        host_part = ctx.substitute(integration.target)
+    except UndefinedStageVariable as e:
+        raise GatewayFailure(
+            errors.API_CONFIGURATION_ERROR,
+            f"{_CONFIG_ERROR} (stage variable {e} is not defined on stage {ctx.stage_name})",
+        ) from None
+    params = ctx.match.path_parameters
+    uri = _PATH_PARAMETER.sub(lambda m: params.get(m.group(1), m.group(0)), host_part)
+    ctx.target = uri
+    url = urlsplit(uri)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise GatewayFailure(errors.API_CONFIGURATION_ERROR, f"{_CONFIG_ERROR}: {uri!r}")
+    method = integration.http_method or ctx.method
+    if method == "ANY":
+        method = ctx.method
+    if integration.type == "HTTP_PROXY":
+        headers = [(k, v) for k, v in ctx.headers if k.lower() not in _NOT_FORWARDED]
+        query = "&".join(q for q in (url.query, ctx.query_string) if q)
+    else:
+        headers, query = _mapped_parameters(ctx, integration)
+        query = "&".join(q for q in (url.query, query) if q)
+    headers += [
+        ("x-amzn-apigateway-api-id", ctx.api_id),
+        ("X-Amzn-Trace-Id", trace_id(ctx)),
+    ]
+    target = f"{url.scheme}://{url.netloc}{url.path or '/'}" + (f"?{query}" if query else "")
+    ctx.log.append(f"Endpoint request URI: {target}")
+    timeout = integration.timeout_ms / 1000
+    started = time.perf_counter()
+    app = ctx.gateway.backends.get(url.netloc)
+    if app is not None:
+        status, backend_headers, body = _call_mounted(ctx, app, method, url, query, headers)
+        if time.perf_counter() - started > timeout:
+            raise _timeout(integration)
+    else:
+        try:
+            sent = requests.request(
+                method, target, headers=dict(headers), data=ctx.body or None,
+                timeout=timeout, allow_redirects=False, stream=True,
+            )  # fmt: skip
+            status, body = sent.status_code, sent.raw.read(decode_content=False)
+            backend_headers = list(sent.raw.headers.items())
+        except requests.Timeout:
+            raise _timeout(integration) from None
+        except requests.RequestException as e:
+            raise GatewayFailure(errors.API_CONFIGURATION_ERROR, f"{_CONFIG_ERROR}: {e}") from None
+    ctx.log.append(f"Received response. Status: {status}, Integration latency: "
+                   f"{(time.perf_counter() - started) * 1000:.0f} ms")  # fmt: skip
+    if integration.type == "HTTP_PROXY":
+        return Response(body, status=status, headers=_response_headers(backend_headers))
+    return Response(body, status=_selected_status(integration, status),
+                    content_type="application/json")  # fmt: skip
+
+
+def _call_mounted(
+    ctx: RequestContext,
+    app: WSGIApplication,
+    method: str,
+    url: SplitResult,
+    query: str,
+    headers: list[tuple[str, str]],
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Call an in-process backend as a server would: its crash is its own 500, not ours."""
+    try:
+        answer = Client(app).open(
+            url.path or "/", base_url=f"{url.scheme}://{url.netloc}", query_string=query,
+            method=method, headers=headers, data=ctx.body,
+        )  # fmt: skip
+    except Exception:
+        logger.error("backend %s failed:\n%s", url.netloc, traceback.format_exc())
+        ctx.log.append(f"Backend {url.netloc} raised:\n{traceback.format_exc()}")
+        failed = InternalServerError().get_response()
+        return failed.status_code, list(failed.headers), failed.get_data()
+    return answer.status_code, list(answer.headers), answer.get_data()
+
+
+def _mapped_parameters(
+    ctx: RequestContext, integration: Integration
+) -> tuple[list[tuple[str, str]], str]:
+    """HTTP (non-proxy) sends only what `requestParameters` maps: header and query string."""
+    headers: list[tuple[str, str]] = []
+    query: list[str] = []
+    for destination, source in integration.request_parameters.items():
+        value = _parameter_value(ctx, source)
+        if value is None:
+            continue
+        kind, _, name = destination.removeprefix("integration.request.").partition(".")
+        if kind == "header":
+            headers.append((name, value))
+        elif kind == "querystring":
+            query.append(f"{name}={value}")
+    return headers, "&".join(query)
+
+
+def _parameter_value(ctx: RequestContext, source: str) -> str | None:
+    """A mapping source: `'literal'`, `stageVariables.x`, `method.request.{path|querystring|header}.x`."""
+    if source.startswith("'") and source.endswith("'"):
+        return source[1:-1]
+    if source.startswith("stageVariables."):
+        return ctx.variables.get(source.removeprefix("stageVariables."))
+    kind, _, name = source.removeprefix("method.request.").partition(".")
+    if kind == "path":
+        assert ctx.match is not None
+        return ctx.match.path_parameters.get(name)
+    if kind == "header":
+        return ctx.header(name)
+    if kind == "querystring":
+        from ..events import parse_query
+
+        values = [v for k, v in parse_query(ctx.query_string) if k == name]
+        return values[-1] if values else None
+    return None
+
+
+def _selected_status(integration: Integration, backend_status: int) -> int:
+    """Integration responses: the first selection pattern matching the backend status wins."""
+    for pattern, status in integration.responses:
+        if pattern != "default" and re.fullmatch(pattern, str(backend_status)):
+            return status
+    return dict(integration.responses).get("default", 200)
+
+
+def _response_headers(backend_headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    out = []
+    for name, value in backend_headers:
+        lowered = name.lower()
+        if lowered in _DROPPED:
+            continue
+        out.append((f"x-amzn-Remapped-{name}" if lowered in _REMAPPED else name, value))
+    return out
+
+
+def _timeout(integration: Integration) -> GatewayFailure:
+    return GatewayFailure(
+        errors.INTEGRATION_TIMEOUT,
+        f"Execution failed due to a timeout error (integration timeout "
+        f"{integration.timeout_ms} ms)",
+    )

@@ -1,0 +1,99 @@
+"""AWS_PROXY: call a function with the payload 1.0 event and check its answer as AWS does."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import traceback
+import uuid
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+from .. import errors
+from ..events import MalformedProxyResponse, build_event, is_binary, parse_proxy_response
+from ..functions import FunctionNotFound, LambdaContext, function_environment, parse_reference
+from ..model import Integration
+from ..pipeline import GatewayFailure, RequestContext
+
+LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024
+logger = logging.getLogger("pytest_apistages")
+
+
+def invoke(ctx: RequestContext, integration: Integration) -> Response:
+    if integration.http_method not in (None, "POST"):
+        raise GatewayFailure(
+            errors.API_CONFIGURATION_ERROR,
+            f"Execution failed due to configuration error: Lambda integrations must use "
+            f"httpMethod POST, this one uses {integration.http_method}",
+        )
+    reference = ctx.substitute(integration.target)
+    try:
+        name, qualifier = parse_reference(reference)
+        ctx.target = f"{name}:{qualifier}" if qualifier else name
+        resolved = ctx.gateway.functions.resolve(reference)
+    except FunctionNotFound as e:
+        raise GatewayFailure(
+            errors.API_CONFIGURATION_ERROR,
+            f"Execution failed due to configuration error: {e}",
+        ) from None
+    ctx.version = resolved.function.version
+    payload = json.dumps(build_event(ctx))
+    if len(payload) > LAMBDA_PAYLOAD_LIMIT:
+        raise GatewayFailure(errors.REQUEST_TOO_LARGE, "Lambda request payload over 6 MB")
+    ctx.log.append(f"Endpoint request URI: {resolved.invoked_arn}")
+    ctx.log.append(f"Endpoint request body after transformations: {payload}")
+
+    context = LambdaContext(
+        resolved, str(uuid.UUID(int=ctx.gateway._random_bits(128))), ctx.gateway.region
+    )
+    environment = {**context.runtime_environment(), **resolved.function.environment}
+    started = time.perf_counter()
+    with function_environment(environment):
+        try:
+            result = resolved.function.handler(json.loads(payload), context)
+        except Exception:
+            return _lambda_error(
+                ctx,
+                "Lambda invocation failed with status: 200. Function error:\n"
+                + traceback.format_exc(),
+            )
+    elapsed = time.perf_counter() - started
+    if elapsed > integration.timeout_ms / 1000:
+        raise GatewayFailure(
+            errors.INTEGRATION_TIMEOUT,
+            f"Execution failed due to a timeout error: the function ran {elapsed * 1000:.0f} ms, "
+            f"the integration timeout is {integration.timeout_ms} ms",
+        )
+    if elapsed > resolved.function.timeout:
+        return _lambda_error(ctx, f"Task timed out after {resolved.function.timeout:.2f} seconds")
+    try:
+        result = json.loads(json.dumps(result))
+    except (TypeError, ValueError) as e:
+        return _lambda_error(ctx, f"Runtime.MarshalError: Unable to marshal response: {e}")
+    ctx.log.append(f"Endpoint response body before transformations: {_short(result)}")
+    try:
+        parsed = parse_proxy_response(result, _accepts_binary(ctx))
+    except MalformedProxyResponse as e:
+        raise GatewayFailure(
+            errors.LAMBDA_ERROR,
+            f"Execution failed due to configuration error: Malformed Lambda proxy response ({e})",
+        ) from None
+    return Response(parsed.body, status=parsed.status, headers=parsed.headers)
+
+
+def _lambda_error(ctx: RequestContext, detail: str) -> Response:
+    logger.error("%s %s on stage %s: %s", ctx.method, ctx.path, ctx.stage_name, detail)
+    raise GatewayFailure(errors.LAMBDA_ERROR, detail)
+
+
+def _accepts_binary(ctx: RequestContext) -> bool:
+    assert ctx.deployment is not None
+    accept = (ctx.header("Accept") or "").split(",")[0]
+    return is_binary(accept, ctx.deployment.api.binary_media_types)
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 1000 else text[:1000] + " [TRUNCATED]"

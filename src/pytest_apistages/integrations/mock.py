@@ -1,0 +1,17 @@
+"""MOCK: a static answer, no backend."""
+
+from __future__ import annotations
+
+from werkzeug.wrappers import Response
+
+from ..model import Integration
+from ..pipeline import RequestContext
+
+
+def invoke(ctx: RequestContext, integration: Integration) -> Response:
+    ctx.target = f"MOCK {integration.status}"
+    response = Response(integration.body, status=integration.status)
+    response.headers["Content-Type"] = "application/json"
+    for name, value in integration.headers.items():
+        response.headers[name] = ctx.substitute(value)
+    return response

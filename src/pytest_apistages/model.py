@@ -1,0 +1,202 @@
+"""The control plane as plain immutable data: routes, integrations, API definitions, deployments,
+stages. A deployment holds an `ApiDefinition` value, so nothing done to the working API later can
+change what a stage serves."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from .errors import BadRequestError
+
+if TYPE_CHECKING:
+    from .routing import Router
+
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+METHODS = (*HTTP_METHODS, "ANY")
+INTEGRATION_TYPES = ("AWS_PROXY", "HTTP_PROXY", "HTTP", "MOCK")
+DEFAULT_TIMEOUT_MS = 29000
+
+_SEGMENT = re.compile(r"^(?:[A-Za-z0-9_\-.,:]+|\{[A-Za-z0-9_\-.]+\+?\})$")
+_STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_VARIABLE_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+_VARIABLE_VALUE = re.compile(r"^[A-Za-z0-9\-._~:/?#&=,]{1,512}$")
+
+
+def frozen_map(items: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    """A read-only copy, so a snapshot cannot be edited through a reference someone kept."""
+    return MappingProxyType(dict(items or {}))
+
+
+@dataclass(frozen=True)
+class Integration:
+    """What a method calls. `target` is a function reference (AWS_PROXY) or a URI (HTTP types)."""
+
+    type: str
+    target: str = ""
+    http_method: str | None = None
+    timeout_ms: int = DEFAULT_TIMEOUT_MS
+    request_parameters: Mapping[str, str] = field(default_factory=frozen_map)
+    responses: tuple[tuple[str, int], ...] = ()
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=frozen_map)
+    body: str = ""
+
+    def describe(self) -> str:
+        """One phrase naming where requests go, for messages."""
+        if self.type == "MOCK":
+            return f"MOCK {self.status}"
+        return f"{self.type} {self.target}"
+
+
+@dataclass(frozen=True)
+class Route:
+    """A method on a resource: `GET /pets/{id}`; `ANY` stands for every verb."""
+
+    method: str
+    path: str
+    integration: Integration
+    api_key_required: bool = False
+    operation_name: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def segments(self) -> list[str]:
+        return [s for s in self.path.split("/") if s]
+
+
+def parse_route_key(key: str) -> tuple[str, str]:
+    """Split and check `"GET /pets/{id}"`, with API Gateway's rules for resource paths."""
+    parts = key.split()
+    if len(parts) != 2:
+        raise BadRequestError(
+            f"Invalid route {key!r}: write it as 'VERB /path', e.g. 'GET /pets/{{id}}'"
+        )
+    method, path = parts[0].upper(), parts[1]
+    if method not in METHODS:
+        raise BadRequestError(
+            f"Invalid HTTP method {parts[0]!r} in route {key!r}: use one of {', '.join(METHODS)}"
+        )
+    if not path.startswith("/"):
+        raise BadRequestError(f"Invalid resource path {path!r}: it must start with '/'")
+    segments = [s for s in path.split("/") if s]
+    if path != "/" + "/".join(segments):
+        raise BadRequestError(
+            f"Invalid resource path {path!r}: no empty segments or trailing '/' "
+            f"(write {'/' + '/'.join(segments)!r})"
+        )
+    for i, segment in enumerate(segments):
+        if not _SEGMENT.match(segment):
+            raise BadRequestError(
+                f"Resource's path part only allow a-zA-Z0-9._- and curly braces at the beginning "
+                f"and the end and an optional plus sign before the closing brace: {segment!r} "
+                f"in {path!r}"
+            )
+        if segment.endswith("+}") and i != len(segments) - 1:
+            raise BadRequestError(
+                f"Cannot create a child of a resource with a greedy path variable: {segment}"
+            )
+    return method, path
+
+
+@dataclass(frozen=True)
+class ApiDefinition:
+    """Everything a deployment freezes: the routes and the API's binary media types."""
+
+    name: str = "api"
+    routes: Mapping[str, Route] = field(default_factory=frozen_map)
+    binary_media_types: tuple[str, ...] = ()
+
+    def with_route(self, route: Route) -> ApiDefinition:
+        _check_siblings(route, self.routes.values())
+        routes = dict(self.routes)
+        routes[route.key] = route
+        return ApiDefinition(self.name, frozen_map(routes), self.binary_media_types)
+
+    def without_route(self, key: str) -> ApiDefinition:
+        routes = dict(self.routes)
+        del routes[key]
+        return ApiDefinition(self.name, frozen_map(routes), self.binary_media_types)
+
+    @cached_property
+    def router(self) -> Router:
+        """The compiled werkzeug Map, built once per definition (so once per deployment)."""
+        from .routing import Router
+
+        return Router(self.routes.values())
+
+
+def _check_siblings(route: Route, existing: Any) -> None:
+    """AWS allows one variable path part among siblings."""
+    new = route.segments
+    for other in existing:
+        old = other.segments
+        for i, (a, b) in enumerate(zip(new, old)):
+            if a == b:
+                continue
+            if a.startswith("{") and b.startswith("{"):
+                raise BadRequestError(
+                    f"A sibling ({b}) of this resource already has a variable path part -- "
+                    f"only one is allowed (route {route.key!r} beside {other.key!r})"
+                )
+            break
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """An immutable snapshot of the API, as CreateDeployment makes it."""
+
+    id: str
+    api: ApiDefinition
+    description: str = ""
+    created_date: float = 0.0
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A named pointer to one deployment, with its variables and the deployments it has served."""
+
+    name: str
+    deployment_id: str
+    variables: Mapping[str, str] = field(default_factory=frozen_map)
+    description: str = ""
+    history: tuple[str, ...] = ()
+    created_date: float = 0.0
+    last_updated_date: float = 0.0
+
+
+def check_stage_name(name: str) -> str:
+    if not isinstance(name, str) or not _STAGE_NAME.match(name):
+        raise BadRequestError(
+            f"Invalid stage name {name!r}: stage names may contain only alphanumeric characters, "
+            f"hyphens and underscores, up to 128 characters"
+        )
+    return name
+
+
+def check_variables(variables: Mapping[str, Any]) -> dict[str, str]:
+    """Stage-variable names and values under AWS's rules, with AWS's messages."""
+    if len(variables) > 100:
+        raise BadRequestError(f"A stage may have at most 100 stage variables; got {len(variables)}")
+    checked: dict[str, str] = {}
+    for name, value in variables.items():
+        if not isinstance(name, str) or not _VARIABLE_NAME.match(name):
+            raise BadRequestError(
+                f"Invalid stage variable name: {name}.  Please use names with only word characters."
+            )
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        if not _VARIABLE_VALUE.match(text):
+            raise BadRequestError(
+                f"Invalid stage variable value: {text}.  Please use values with alphanumeric "
+                f"characters and the symbols ' ', -', '.', '_', ':', '/', '?', '&', '=', and ','."
+                f" (up to 512 characters)"
+            )
+        checked[name] = text
+    return checked

@@ -1,0 +1,195 @@
+"""The pytest plugin: options, the `stage` marker, the `gateway`/`api`/`stage_name` fixtures,
+hooks and the report header. A thin layer over `Gateway` and `LoadedConfig`."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.register_assert_rewrite("pytest_apistages.assertions")
+
+from . import hookspecs  # noqa: E402
+from .config import LoadedConfig, load_file  # noqa: E402
+from .errors import ConfigError  # noqa: E402
+from .gateway import Gateway, StageClient  # noqa: E402
+
+DEFAULT_CONFIG = "apistages.yaml"
+CONFIG_KEY = pytest.StashKey["LoadedConfig | None"]()
+SEED_KEY = pytest.StashKey[int]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("apistages", "API Gateway stages (pytest-apistages)")
+    group.addoption(
+        "--apistages-config",
+        metavar="PATH",
+        help=f"the gateway config file (default: ini apistages_config, else {DEFAULT_CONFIG} "
+        f"in the rootdir)",
+    )
+    group.addoption(
+        "--apistages-stage",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run only the stage-marked tests of this stage (repeatable)",
+    )
+    group.addoption(
+        "--apistages-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="run seed; each test's gateway seed derives from it and the test id (default 0)",
+    )
+    parser.addini("apistages_config", f"gateway config file (default: {DEFAULT_CONFIG})")
+    parser.addini("apistages_seed", "run seed for gateway randomness (default 0)", default="0")
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "stage(*names): run the test once per API Gateway stage (ids [name]); binds the "
+        "`api` and `stage_name` fixtures",
+    )
+    config.stash[SEED_KEY] = _run_seed(config)
+    path = _config_path(config)
+    loaded = None
+    if path is not None:
+        try:
+            loaded = load_file(path)
+        except ConfigError as e:
+            raise pytest.UsageError(f"pytest-apistages: {e}") from None
+    config.stash[CONFIG_KEY] = loaded
+    unknown = [s for s in config.getoption("apistages_stage") if s not in _stage_names(config)]
+    if unknown:
+        raise pytest.UsageError(
+            f"--apistages-stage {unknown[0]}: unknown stage; {_known_stages_phrase(config)}"
+        )
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    loaded = config.stash.get(CONFIG_KEY, None)
+    seed = config.stash.get(SEED_KEY, 0)
+    if loaded is None:
+        return f"apistages: no config file, seed {seed}"
+    return (
+        f"apistages: {loaded.source} (api {loaded.name}, stages {', '.join(loaded.stage_names)}), "
+        f"seed {seed}"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("stage")
+    if marker is None:
+        return
+    names = list(marker.args)
+    where = metafunc.definition.nodeid
+    if not names or not all(isinstance(n, str) for n in names):
+        pytest.fail(
+            f"{where}: @pytest.mark.stage needs stage names, e.g. @pytest.mark.stage('dev', 'prod')",
+            pytrace=False,
+        )
+    known = _stage_names(metafunc.config)
+    for name in names:
+        if name not in known:
+            pytest.fail(
+                f"{where}: @pytest.mark.stage({name!r}): unknown stage; "
+                f"{_known_stages_phrase(metafunc.config)}",
+                pytrace=False,
+            )
+    if "stage_name" in metafunc.fixturenames:
+        metafunc.parametrize("stage_name", names, ids=names)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    selected = config.getoption("apistages_stage")
+    if not selected:
+        return
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        stage = callspec.params.get("stage_name") if callspec else None
+        (drop if stage is not None and stage not in selected else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture
+def gateway(request: pytest.FixtureRequest) -> Iterator[Gateway]:
+    """A fresh Gateway for this test, built from the config file (empty without one)."""
+    config = request.config
+    loaded = config.stash[CONFIG_KEY]
+    seed = _test_seed(config.stash[SEED_KEY], request.node.nodeid)
+    gw = loaded.build(seed=seed) if loaded is not None else Gateway(seed=seed)
+    config.hook.pytest_apistages_configure(gateway=gw)
+    gw.on_invocation(lambda record: config.hook.pytest_apistages_invocation(record=record))
+    yield gw
+
+
+@pytest.fixture
+def stage_name(request: pytest.FixtureRequest) -> str:
+    """The test's stage: from @pytest.mark.stage, else the only stage there is."""
+    config = request.config
+    candidates = config.getoption("apistages_stage") or _stage_names(config)
+    if len(candidates) == 1:
+        return str(candidates[0])
+    pytest.fail(
+        f"{request.node.nodeid} uses a stage but has no @pytest.mark.stage; "
+        f"add one, e.g. @pytest.mark.stage({candidates[0] if candidates else 'dev'!r}) "
+        f"({_known_stages_phrase(config)})",
+        pytrace=False,
+    )
+
+
+@pytest.fixture
+def api(gateway: Gateway, stage_name: str) -> StageClient:
+    """A test client bound to the test's stage: `api.get("/pets")`."""
+    return gateway.client(stage_name)
+
+
+def _config_path(config: pytest.Config) -> Path | None:
+    option = config.getoption("apistages_config")
+    if option:
+        return Path(config.invocation_params.dir, option)
+    ini = config.getini("apistages_config")
+    if ini:
+        base = config.inipath.parent if config.inipath else config.rootpath
+        return Path(base, str(ini))
+    default = config.rootpath / DEFAULT_CONFIG
+    return default if default.is_file() else None
+
+
+def _stage_names(config: pytest.Config) -> list[str]:
+    loaded = config.stash.get(CONFIG_KEY, None)
+    return loaded.stage_names if loaded is not None else []
+
+
+def _known_stages_phrase(config: pytest.Config) -> str:
+    loaded = config.stash.get(CONFIG_KEY, None)
+    if loaded is None:
+        return f"no config file was found (looked for --apistages-config, ini apistages_config, {DEFAULT_CONFIG} in the rootdir)"
+    return f"{loaded.source} declares: {', '.join(loaded.stage_names)}"
+
+
+def _run_seed(config: pytest.Config) -> int:
+    option = config.getoption("apistages_seed")
+    if option is not None:
+        return int(option)
+    raw = str(config.getini("apistages_seed") or "0")
+    try:
+        return int(raw)
+    except ValueError:
+        raise pytest.UsageError(f"ini apistages_seed: expected an integer, got {raw!r}") from None
+
+
+def _test_seed(run_seed: int, nodeid: str) -> int:
+    """Independent of test order and of how xdist distributes tests."""
+    digest = hashlib.sha256(f"{run_seed}:{nodeid}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")

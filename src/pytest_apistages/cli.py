@@ -25,8 +25,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     if args.command == "check":
-        print(f"{args.config}: OK - api {loaded.name} ({gateway.api_id}), "
-              f"{len(loaded.definition.routes)} routes, {len(gateway.deployments)} deployments")  # fmt: skip
+        n_routes, n_deployments = len(loaded.definition.routes), len(gateway.deployments)
+        print(f"{args.config}: OK - api {loaded.name} ({gateway.api_id}), {n_routes} routes, "
+              f"{n_deployments} deployments")  # fmt: skip
         for stage in gateway.stages.values():
             pending = gateway.pending_changes(stage.name)
             note = f", {len(pending)} undeployed change(s)" if pending else ""

@@ -9,16 +9,18 @@ from __future__ import annotations
 import difflib
 import importlib
 import json
+import math
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import ApiStagesError, ConfigError
+from .errors import BadRequestError, ConfigError, NotFoundError
 from .gateway import Gateway
 from .model import (
     DEFAULT_TIMEOUT_MS,
@@ -91,7 +93,7 @@ class _Node:
 
     def number(self, low: float, high: float, unit: str = "") -> float:
         value = self.value
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
             raise self.error(
                 f"expected a number, got {_show(value)}", f"use {low:g}-{high:g}{unit}"
             )
@@ -106,11 +108,12 @@ class _Node:
             raise self.error(f"expected a list, got {_show(self.value)}", "write [a, b]")
         return [self.child(i) for i in range(len(self.value))]
 
-    def checked(self, check: Callable[[Any], Any]) -> Any:
-        """Run a control-plane check and relocate its AWS-worded error here."""
+    @contextmanager
+    def located(self) -> Iterator[None]:
+        """Report a control-plane refusal (AWS's wording) at this key."""
         try:
-            return check(self.value)
-        except ApiStagesError as e:
+            yield
+        except (BadRequestError, NotFoundError) as e:
             raise self.error(str(e)) from None
 
 
@@ -236,7 +239,7 @@ def _responses(node: _Node) -> tuple[tuple[str, int], ...]:
         try:
             re.compile(pattern)
         except re.error as e:
-            raise status.error(f"selection pattern {pattern!r} is not a regular expression: {e}")
+            raise status.error(f"selection pattern {pattern!r} is not a regex: {e}") from None
         out.append((pattern, int(status.number(100, 599))))
     return tuple(out)
 
@@ -245,7 +248,8 @@ def _routes(node: _Node) -> dict[str, Route]:
     routes: dict[str, Route] = {}
     definition = ApiDefinition()
     for key, value in node.mapping().items():
-        method, path = value.checked(lambda _: parse_route_key(key))
+        with value.located():
+            method, path = parse_route_key(key)
         integration = _integration(value)
         extra = value.value if isinstance(value.value, dict) else {}
         api_key = extra.get("api_key_required", extra.get("apiKeyRequired", False))
@@ -253,7 +257,8 @@ def _routes(node: _Node) -> dict[str, Route]:
             raise value.error(f"api_key_required must be true or false, got {_show(api_key)}")
         op = extra.get("operation_name", extra.get("operationName"))
         route = Route(method, path, integration, api_key, op)
-        definition = value.checked(lambda _: definition.with_route(route))
+        with value.located():
+            definition = definition.with_route(route)
         routes[route.key] = route
     return routes
 
@@ -321,17 +326,16 @@ class LoadedConfig:
             gw.backends.mount(host, app)
         for deployment_id, (definition, description) in self.deployments.items():
             gw._snapshot(definition, description, deployment_id)
-        current = None
-        if any(s.deployment == CURRENT for s in self.stages):
-            current = gw._snapshot(self.definition, "current definition").id
+        ids = {name: name for name in self.deployments}
+        if any(CURRENT in (s.deployment, *s.history) for s in self.stages):
+            ids[CURRENT] = gw._snapshot(self.definition, "current definition").id
         for stage in self.stages:
-            served = [*stage.history, stage.deployment]
-            ids = [current if d == CURRENT else d for d in served]
+            first, *later = [ids[d] for d in (*stage.history, stage.deployment)]
             gw.create_stage(
-                stage.name, str(ids[0]), variables=stage.variables, description=stage.description
+                stage.name, first, variables=stage.variables, description=stage.description
             )
-            for deployment_id in ids[1:]:
-                gw.update_stage(stage.name, deployment_id=str(deployment_id))
+            for deployment_id in later:
+                gw.update_stage(stage.name, deployment_id=deployment_id)
         return gw
 
 
@@ -493,7 +497,8 @@ def _env_value(node: _Node) -> str:
 
 
 def _stage(name: str, node: _Node, deployments: dict[str, Any]) -> _StageSpec:
-    _Node(name, node.source, node.path).checked(check_stage_name)
+    with node.located():
+        check_stage_name(name)
     entries = node.mapping(("variables", "description", "history", "deployment", *_LATER))
     for key in _LATER:
         if key in entries:
@@ -501,7 +506,12 @@ def _stage(name: str, node: _Node, deployments: dict[str, Any]) -> _StageSpec:
                 f"{_LATER[key]} are not supported yet by this version of pytest-apistages",
                 "remove the key for now",
             )
-    variables = entries["variables"].checked(check_variables) if "variables" in entries else {}
+    variables: dict[str, str] = {}
+    if "variables" in entries:
+        node_vars = entries["variables"]
+        node_vars.mapping()  # a mapping, or a located error
+        with node_vars.located():
+            variables = check_variables(node_vars.value or {})
     known = [*deployments, CURRENT]
 
     def deployment_ref(ref: _Node) -> str:

@@ -103,7 +103,7 @@ class Backends:
         self._apps: dict[str, WSGIApplication] = {}
 
     def mount(self, host: str, app: WSGIApplication) -> None:
-        """Serve `host` (optionally `host:port`) with `app`, e.g. a Flask app or any WSGI callable."""
+        """Serve `host` (or `host:port`) with `app`: a Flask app or any WSGI callable."""
         if not callable(app):
             raise BadRequestError(f"Backend for host {host!r} is not a WSGI callable: {app!r}")
         self._apps[host.lower()] = app
@@ -122,7 +122,7 @@ class Backends:
 class ApiResponse(TestResponse):
     """A werkzeug test response that also reads like a `requests` one: `r.json()`, `r.text`."""
 
-    def json(self) -> Any:  # type: ignore[override]
+    def json(self) -> Any:
         return self.get_json(force=True)
 
 
@@ -135,7 +135,7 @@ class StageClient(Client):
         self.stage = stage
         self.base_url = f"https://{gateway.host}"
 
-    def open(self, *args: Any, **kwargs: Any) -> ApiResponse:  # type: ignore[override]
+    def open(self, *args: Any, **kwargs: Any) -> ApiResponse:
         if not args or not isinstance(args[0], (EnvironBuilder, dict, Request)):
             options = {k: kwargs.pop(k) for k in ("buffered", "follow_redirects") if k in kwargs}
             kwargs.setdefault("base_url", self.base_url)
@@ -335,7 +335,7 @@ class Gateway:
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """The WSGI application: paths are `/{stage}/{resource path}`."""
-        return handle(self, environ)(environ, start_response)  # type: ignore[arg-type]
+        return handle(self, environ)(environ, start_response)
 
     def client(self, stage: str) -> StageClient:
         """A werkzeug test client bound to `stage`: `gw.client("prod").get("/pets")`."""

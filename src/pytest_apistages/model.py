@@ -138,7 +138,7 @@ def _check_siblings(route: Route, existing: Any) -> None:
     new = route.segments
     for other in existing:
         old = other.segments
-        for i, (a, b) in enumerate(zip(new, old)):
+        for a, b in zip(new, old, strict=False):
             if a == b:
                 continue
             if a.startswith("{") and b.startswith("{"):

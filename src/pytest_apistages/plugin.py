@@ -17,7 +17,7 @@ from .errors import ConfigError  # noqa: E402
 from .gateway import Gateway, StageClient  # noqa: E402
 
 DEFAULT_CONFIG = "apistages.yaml"
-CONFIG_KEY = pytest.StashKey["LoadedConfig | None"]()
+CONFIG_KEY = pytest.StashKey[LoadedConfig | None]()
 SEED_KEY = pytest.StashKey[int]()
 
 
@@ -92,7 +92,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     where = metafunc.definition.nodeid
     if not names or not all(isinstance(n, str) for n in names):
         pytest.fail(
-            f"{where}: @pytest.mark.stage needs stage names, e.g. @pytest.mark.stage('dev', 'prod')",
+            f"{where}: @pytest.mark.stage needs stage names, e.g. "
+            f"@pytest.mark.stage('dev', 'prod')",
             pytrace=False,
         )
     known = _stage_names(metafunc.config)
@@ -111,7 +112,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     selected = config.getoption("apistages_stage")
     if not selected:
         return
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         callspec = getattr(item, "callspec", None)
         stage = callspec.params.get("stage_name") if callspec else None
@@ -174,7 +176,10 @@ def _stage_names(config: pytest.Config) -> list[str]:
 def _known_stages_phrase(config: pytest.Config) -> str:
     loaded = config.stash.get(CONFIG_KEY, None)
     if loaded is None:
-        return f"no config file was found (looked for --apistages-config, ini apistages_config, {DEFAULT_CONFIG} in the rootdir)"
+        return (
+            f"no config file was found (looked for --apistages-config, ini apistages_config, "
+            f"{DEFAULT_CONFIG} in the rootdir)"
+        )
     return f"{loaded.source} declares: {', '.join(loaded.stage_names)}"
 
 

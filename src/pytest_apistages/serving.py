@@ -47,7 +47,7 @@ def _serve_prepared(gateway: Gateway, request: requests.PreparedRequest) -> Any:
     scheme, rest = url.split("://", 1)
     netloc, _, path = rest.partition("/")
     builder = EnvironBuilder(
-        path="/" + path, base_url=f"{scheme}://{netloc}", method=request.method,
+        path="/" + path, base_url=f"{scheme}://{netloc}", method=request.method or "GET",
         headers=list(request.headers.items()), data=body or b"",
     )  # fmt: skip
     try:

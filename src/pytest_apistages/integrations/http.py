@@ -135,7 +135,7 @@ def _mapped_parameters(
 
 
 def _parameter_value(ctx: RequestContext, source: str) -> str | None:
-    """A mapping source: `'literal'`, `stageVariables.x`, `method.request.{path|querystring|header}.x`."""
+    """A mapping source: `'literal'`, `stageVariables.x` or `method.request.<where>.x`."""
     if source.startswith("'") and source.endswith("'"):
         return source[1:-1]
     if source.startswith("stageVariables."):

@@ -136,7 +136,9 @@ def handle(gateway: Gateway, environ: dict[str, Any]) -> Response:
 def read_request(gateway: Gateway, environ: dict[str, Any]) -> RequestContext:
     raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if raw_uri:
-        raw_path, _, query = raw_uri.partition("?")
+        raw_path, mark, query = raw_uri.partition("?")
+        if not mark:
+            query = environ.get("QUERY_STRING", "")
         if "://" in raw_path:  # absolute-form request target
             raw_path = "/" + raw_path.split("://", 1)[1].partition("/")[2]
         mount = quote(environ.get("SCRIPT_NAME", ""), safe="/")

@@ -1,0 +1,82 @@
+"""The README's examples and the example project run as documented."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+def test_readme_opens_with_the_two_commands():
+    commands = blocks("sh")[:2]
+    assert commands == [
+        "python3 -m pip install -e '.[test]' && python3 -m pytest example_project\n",
+        "python3 -m pip install -e '.[test]' && python3 -m pytest -n 2\n",
+    ]
+    assert "python3 -m pytest -n 2" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_tour_config_and_tests_pass(pytester: pytest.Pytester):
+    shutil.copytree(ROOT / "example_project" / "petshop", pytester.path / "petshop")
+    config, tests = blocks("yaml")[0], blocks("python")[0]
+    pytester.makefile(".yaml", apistages=config)
+    pytester.makepyfile(test_tour=tests)
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=5)
+
+
+def test_readme_python_example_runs():
+    code = blocks("python")[1]
+    namespace = {
+        "requests": pytest.importorskip("requests"),
+        "handler": lambda event, context: {"statusCode": 200, "body": '{"id": 1}'},
+    }
+    exec(compile(code, "README.md", "exec"), namespace)
+
+    gw = namespace["gw"]
+    assert [r.status for r in gw.invocations()] == [200, 200, 200]
+
+
+def test_readme_error_examples_are_real_messages(tmp_path):
+    from pytest_apistages import ConfigError
+    from pytest_apistages.config import load_file
+
+    source = (ROOT / "example_project" / "apistages.yaml").read_text()
+    shutil.copytree(ROOT / "example_project" / "petshop", tmp_path / "petshop")
+    path = tmp_path / "apistages.yaml"
+    shown = [line for line in blocks("text")[0].splitlines() if line]
+    mistakes = [
+        source.replace("history: [october]", "history: [octobr]"),
+        source.replace("handler: petshop.handlers:list_pets_v2", "handler: petshop.handlers:list_pet"),
+        source.replace("variables: {petsAlias: live", "variables: {pets-alias: live"),
+    ]
+    for text, expected in zip(mistakes, shown, strict=True):
+        path.write_text(text)
+        with pytest.raises(ConfigError) as error:
+            load_file(path)
+        message = str(error.value).replace(str(path), "apistages.yaml")
+        assert message == expected
+
+
+@pytest.mark.parametrize("extra", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_example_project_passes(extra):
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra],
+        cwd=ROOT / "example_project",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"\b16 passed\b", result.stdout), result.stdout

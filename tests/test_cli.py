@@ -1,0 +1,40 @@
+"""The apistages command."""
+
+import shutil
+from pathlib import Path
+
+from pytest_apistages.cli import main
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "example_project"
+
+
+def test_check_summarises_a_valid_config(capsys):
+    assert main(["check", str(EXAMPLE / "apistages.yaml")]) == 0
+
+    out = capsys.readouterr().out
+    assert "OK - api petshop" in out
+    assert "5 routes, 2 deployments" in out
+    assert "stage prod: deployment" in out
+    assert "history october -> " in out
+
+
+def test_routes_lists_each_stage(capsys):
+    assert main(["routes", str(EXAMPLE / "apistages.yaml")]) == 0
+
+    out = capsys.readouterr().out
+    assert "GET /inventory/{proxy+}" in out
+    assert "HTTP_PROXY https://${stageVariables.inventoryHost}/v1/{proxy}" in out
+
+
+def test_check_reports_a_config_error_in_one_line(tmp_path, capsys):
+    shutil.copytree(EXAMPLE / "petshop", tmp_path / "petshop")
+    text = (EXAMPLE / "apistages.yaml").read_text().replace("status: 200", "status: 999", 1)
+    (tmp_path / "apistages.yaml").write_text(text)
+
+    assert main(["check", str(tmp_path / "apistages.yaml")]) == 1
+
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: {tmp_path / 'apistages.yaml'}: api.routes.GET /health.status: "
+        f"must be 100-599, got 999\n"
+    )

@@ -25,6 +25,7 @@ from .gateway import Gateway
 from .model import (
     DEFAULT_TIMEOUT_MS,
     INTEGRATION_TYPES,
+    METHODS,
     ApiDefinition,
     Integration,
     Route,
@@ -35,16 +36,32 @@ from .model import (
 )
 
 CURRENT = "current"
-_LATER = {
-    "throttling": "throttling",
-    "caching": "caching",
-    "logging": "logging",
-    "metrics": "metrics",
-    "access_log": "access logs",
-    "method_settings": "method settings",
-    "canary": "canary releases",
-}
+_LATER = ("throttling", "caching", "logging", "metrics", "access_log", "method_settings", "canary")
 _DEPLOYMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_NO_METHODS = "The REST API doesn't contain any methods"
+
+
+class _DuplicateKey(yaml.MarkedYAMLError):
+    """A key given twice in one YAML mapping (PyYAML would silently keep the last)."""
+
+
+class _Loader(yaml.SafeLoader):
+    """`yaml.safe_load`, refusing duplicate keys: a second `GET /pets:` or `stages:` is a
+    mistake, never an intended override."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            key = self.construct_object(key_node)
+            if key in seen:
+                raise _DuplicateKey(
+                    problem=f"duplicate key {key!r} (first given on line {seen[key]})",
+                    problem_mark=key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
 
 
 class _Node:
@@ -101,6 +118,13 @@ class _Node:
             raise self.error(f"must be {low:g}-{high:g}{unit}, got {value:g}")
         return float(value)
 
+    def integer(self, low: int, high: int, unit: str = "") -> int:
+        if isinstance(self.value, float) and not self.value.is_integer():
+            raise self.error(
+                f"expected a whole number, got {self.value:g}", f"use {low}-{high}{unit}"
+            )
+        return int(self.number(low, high, unit))
+
     def sequence(self) -> list[_Node]:
         if self.value is None:
             return []
@@ -121,6 +145,24 @@ def _show(value: Any) -> str:
     if value is None:
         return "nothing (null)"
     return f"{type(value).__name__} {value!r}"
+
+
+def _one_of(entries: dict[str, _Node], *names: str) -> _Node | None:
+    """The entry under whichever of `names` (spellings, or rival keys) is given; two is a clash."""
+    given = [entries[n] for n in names if n in entries]
+    if len(given) > 1:
+        raise given[1].error(
+            f"{' and '.join(repr(n) for n in names if n in entries)} both given", "keep one"
+        )
+    return given[0] if given else None
+
+
+def _scalar_text(node: _Node, what: str) -> str:
+    """A YAML scalar as the string AWS would store (booleans lowercase, as JSON writes them)."""
+    if isinstance(node.value, (dict, list)) or node.value is None:
+        fix = "give a value or remove the key" if node.value is None else "quote the value"
+        raise node.error(f"{what} are strings, got {_show(node.value)}", fix)
+    return str(node.value).lower() if isinstance(node.value, bool) else str(node.value)
 
 
 # -- integrations and routes (shared with gw.api.put_route) ----------------------------------
@@ -144,12 +186,8 @@ def _integration(node: _Node) -> Integration:
             return Integration("HTTP_PROXY", text)
         return Integration("AWS_PROXY", text)
     entries = node.mapping(_INTEGRATION_KEYS)
-
-    def first(*names: str) -> _Node | None:
-        return next((entries[n] for n in names if n in entries), None)
-
     kind_node = entries.get("type")
-    target_node = first("function", "uri")
+    target_node = _one_of(entries, "function", "uri")
     if kind_node is not None:
         kind = kind_node.string().upper()
     elif "function" in entries:
@@ -165,10 +203,15 @@ def _integration(node: _Node) -> Integration:
             fix = "non-proxy AWS service integrations are not supported yet; use AWS_PROXY"
         raise kind_node.error(f"unknown integration type {kind_node.value!r}", fix)
 
-    method_node = first("http_method", "httpMethod")
+    method_node = _one_of(entries, "http_method", "httpMethod")
     http_method = method_node.string().upper() if method_node else None
-    timeout_node = first("timeout_ms", "timeoutInMillis")
-    timeout = int(timeout_node.number(50, 29000, " ms")) if timeout_node else DEFAULT_TIMEOUT_MS
+    if method_node is not None and http_method not in METHODS:
+        raise method_node.error(
+            f"invalid integration HTTP method {method_node.value!r}",
+            f"use one of {', '.join(METHODS)}",
+        )
+    timeout_node = _one_of(entries, "timeout_ms", "timeoutInMillis")
+    timeout = timeout_node.integer(50, 29000, " ms") if timeout_node else DEFAULT_TIMEOUT_MS
     if kind == "MOCK":
         return _mock(node, entries)
     if target_node is None:
@@ -176,6 +219,8 @@ def _integration(node: _Node) -> Integration:
         example = "pets:${stageVariables.alias}" if kind == "AWS_PROXY" else "https://host/path"
         raise node.error(f"{kind} integration needs '{wanted}'", f"e.g. {wanted}: {example!r}")
     target = target_node.string()
+    if kind != "AWS_PROXY" and "function" in entries:
+        raise target_node.error(f"a {kind} integration takes 'uri', not 'function'")
     if kind == "AWS_PROXY" and target.startswith(("http://", "https://")):
         raise target_node.error(
             f"{target!r} is a URL, not a function", "use type HTTP_PROXY for an HTTP backend"
@@ -185,7 +230,7 @@ def _integration(node: _Node) -> Integration:
             f"HTTP integration uri must be a full http(s) URL, got {target!r}",
             "e.g. https://${stageVariables.backend}/pets/{id}",
         )
-    parameters = first("request_parameters", "requestParameters")
+    parameters = _one_of(entries, "request_parameters", "requestParameters")
     responses = entries.get("responses")
     if kind != "HTTP":
         for extra in (parameters, responses):
@@ -205,15 +250,20 @@ def _mock(node: _Node, entries: dict[str, _Node]) -> Integration:
     for name in ("function", "uri", "request_parameters", "requestParameters", "responses"):
         if name in entries:
             raise entries[name].error("a MOCK integration takes only status, headers and body")
-    status_node = entries.get("status") or entries.get("statusCode")
+    status_node = _one_of(entries, "status", "statusCode")
     status = int(status_node.number(100, 599)) if status_node else 200
     headers = {}
     if "headers" in entries:
         for name, value in entries["headers"].mapping().items():
-            headers[name] = str(value.value)
+            headers[name] = _scalar_text(value, "header values")
     body = entries["body"].value if "body" in entries else ""
     if not isinstance(body, str):
-        body = json.dumps(body)
+        try:
+            body = json.dumps(body)
+        except (TypeError, ValueError) as e:
+            raise entries["body"].error(
+                f"body cannot be written as JSON: {e}", "give the body as a string"
+            ) from None
     return Integration("MOCK", status=status, headers=frozen_map(headers), body=body)
 
 
@@ -246,16 +296,23 @@ def _responses(node: _Node) -> tuple[tuple[str, int], ...]:
 
 def _routes(node: _Node) -> dict[str, Route]:
     routes: dict[str, Route] = {}
+    written: dict[str, str] = {}
     definition = ApiDefinition()
     for key, value in node.mapping().items():
         with value.located():
             method, path = parse_route_key(key)
+        if f"{method} {path}" in written:
+            earlier = written[f"{method} {path}"]
+            raise value.error(f"route {method} {path} is already given as {earlier!r}", "keep one")
+        written[f"{method} {path}"] = key
         integration = _integration(value)
-        extra = value.value if isinstance(value.value, dict) else {}
-        api_key = extra.get("api_key_required", extra.get("apiKeyRequired", False))
-        if not isinstance(api_key, bool):
-            raise value.error(f"api_key_required must be true or false, got {_show(api_key)}")
-        op = extra.get("operation_name", extra.get("operationName"))
+        extra = value.mapping() if isinstance(value.value, dict) else {}
+        api_key_node = _one_of(extra, "api_key_required", "apiKeyRequired")
+        api_key = api_key_node.value if api_key_node else False
+        if api_key_node is not None and not isinstance(api_key, bool):
+            raise api_key_node.error(f"must be true or false, got {_show(api_key)}")
+        op_node = _one_of(extra, "operation_name", "operationName")
+        op = op_node.string() if op_node else None
         route = Route(method, path, integration, api_key, op)
         with value.located():
             definition = definition.with_route(route)
@@ -351,7 +408,13 @@ def load_file(path: str | Path) -> LoadedConfig:
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(source, "", f"cannot read the file: {e}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)
+    except _DuplicateKey as e:
+        assert e.problem_mark is not None
+        where = f"line {e.problem_mark.line + 1}, column {e.problem_mark.column + 1}"
+        raise ConfigError(
+            source, where, f"{e.problem}", "YAML would keep only the last one; merge them"
+        ) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
@@ -377,7 +440,7 @@ def _load(root: _Node, base_dir: Path) -> LoadedConfig:
         ("name", "id", "region", "account_id", "binary_media_types", "binaryMediaTypes", "routes")
     )
     name = api["name"].string() if "name" in api else "api"
-    binary = _binary_types(api.get("binary_media_types") or api.get("binaryMediaTypes"))
+    binary = _binary_types(_one_of(api, "binary_media_types", "binaryMediaTypes"))
     if "routes" not in api:
         raise top["api"].error("missing 'routes'", "add routes: {'GET /pets': {...}}")
     definition = ApiDefinition(name, frozen_map(_routes(api["routes"])), binary)
@@ -388,15 +451,14 @@ def _load(root: _Node, base_dir: Path) -> LoadedConfig:
                 f"invalid deployment id {deployment_id!r}",
                 "use letters, digits, '-' or '_' (and not 'current')",
             )
-        entries = node.mapping(("description", "routes", "binary_media_types"))
+        entries = node.mapping(("description", "routes", "binary_media_types", "binaryMediaTypes"))
         if "routes" not in entries:
             raise node.error("missing 'routes'", "a deployment lists the routes it served")
+        if not entries["routes"].value:
+            raise entries["routes"].error(_NO_METHODS, "a deployment serves at least one route")
         routes = frozen_map(_routes(entries["routes"]))
-        types = (
-            _binary_types(entries.get("binary_media_types"))
-            if "binary_media_types" in entries
-            else binary
-        )
+        types_node = _one_of(entries, "binary_media_types", "binaryMediaTypes")
+        types = binary if types_node is None else _binary_types(types_node)
         description = entries["description"].string() if "description" in entries else ""
         deployments[deployment_id] = (ApiDefinition(name, routes, types), description)
 
@@ -405,7 +467,7 @@ def _load(root: _Node, base_dir: Path) -> LoadedConfig:
         for fn_name, node in top.get("functions", _Node({}, root.source)).mapping().items()
     )
     backends = {
-        host: _import(node, base_dir, what="WSGI app")
+        _backend_host(host, node): _import(node, base_dir, what="WSGI app")
         for host, node in top.get("backends", _Node({}, root.source)).mapping().items()
     }
     if "stages" not in top or not top["stages"].value:
@@ -414,6 +476,13 @@ def _load(root: _Node, base_dir: Path) -> LoadedConfig:
         _stage(stage_name, node, deployments)
         for stage_name, node in top["stages"].mapping().items()
     )
+    serving_current = [s.name for s in stages if CURRENT in (s.deployment, *s.history)]
+    if not definition.routes and serving_current:
+        raise api["routes"].error(
+            _NO_METHODS,
+            f"stage {serving_current[0]!r} serves the current definition: add a route, or give "
+            f"the stage a 'deployment:' from 'deployments'",
+        )
     api_id = None
     if "id" in api:
         api_id = api["id"].string(
@@ -435,6 +504,15 @@ def _load(root: _Node, base_dir: Path) -> LoadedConfig:
     )  # fmt: skip
 
 
+def _backend_host(host: str, node: _Node) -> str:
+    """The key must be what an integration URI's netloc is: a host, and an optional port."""
+    if not re.fullmatch(r"(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?", host):
+        raise node.error(
+            f"invalid backend host {host!r}", "write the host (and :port) only, e.g. pets.internal"
+        )
+    return host
+
+
 def _binary_types(node: _Node | None) -> tuple[str, ...]:
     if node is None:
         return ()
@@ -452,11 +530,11 @@ def _function(name: str, node: _Node, base_dir: Path) -> _FunctionSpec:
         raise node.error("missing 'handler'", "add handler: package.module:function")
     handler = _import(entries["handler"], base_dir, what="handler")
     environment = {
-        key: _env_value(value)
+        _env_name(key, value): _env_value(value)
         for key, value in entries.get("environment", _Node({}, "")).mapping().items()
     }
     timeout = entries["timeout"].number(1, 900, " seconds") if "timeout" in entries else 3.0
-    memory = int(entries["memory"].number(128, 10240, " MB")) if "memory" in entries else 128
+    memory = entries["memory"].integer(128, 10240, " MB") if "memory" in entries else 128
     versions: dict[str, tuple[Callable[..., Any], str]] = {}
     for i, (version, spec) in enumerate(
         entries.get("versions", _Node({}, "")).mapping().items(), 1
@@ -476,6 +554,11 @@ def _function(name: str, node: _Node, base_dir: Path) -> _FunctionSpec:
             versions[version] = (_import(spec, base_dir, what="handler"), "")
     aliases = {}
     for alias, target in entries.get("aliases", _Node({}, "")).mapping().items():
+        if isinstance(target.value, (dict, list)) or target.value is None:
+            raise target.error(
+                f"an alias points at one version, got {_show(target.value)}",
+                f"use a declared version ({', '.join(versions) or 'none'}) or $LATEST",
+            )
         version = str(target.value)
         if version != "$LATEST" and version not in versions:
             raise target.error(
@@ -490,10 +573,18 @@ def _function(name: str, node: _Node, base_dir: Path) -> _FunctionSpec:
     return _FunctionSpec(name, handler, environment, timeout, memory, versions, aliases)
 
 
+def _env_name(name: str, node: _Node) -> str:
+    """Lambda refuses variable names outside [a-zA-Z]([a-zA-Z0-9_])+."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+        raise node.error(
+            f"invalid environment variable name {name!r}",
+            "start with a letter; then letters, digits and '_' only",
+        )
+    return name
+
+
 def _env_value(node: _Node) -> str:
-    if isinstance(node.value, (dict, list)) or node.value is None:
-        raise node.error(f"environment values are strings, got {_show(node.value)}")
-    return str(node.value).lower() if isinstance(node.value, bool) else str(node.value)
+    return _scalar_text(node, "environment values")
 
 
 def _stage(name: str, node: _Node, deployments: dict[str, Any]) -> _StageSpec:
@@ -503,18 +594,24 @@ def _stage(name: str, node: _Node, deployments: dict[str, Any]) -> _StageSpec:
     for key in _LATER:
         if key in entries:
             raise entries[key].error(
-                f"{_LATER[key]} are not supported yet by this version of pytest-apistages",
+                f"stage setting {key!r} is not supported yet by this version of pytest-apistages",
                 "remove the key for now",
             )
     variables: dict[str, str] = {}
     if "variables" in entries:
         node_vars = entries["variables"]
-        node_vars.mapping()  # a mapping, or a located error
+        for var_node in node_vars.mapping().values():
+            _scalar_text(var_node, "stage variable values")
         with node_vars.located():
             variables = check_variables(node_vars.value or {})
     known = [*deployments, CURRENT]
 
     def deployment_ref(ref: _Node) -> str:
+        if isinstance(ref.value, (dict, list)) or ref.value is None:
+            raise ref.error(
+                f"expected a deployment id, got {_show(ref.value)}",
+                f"declared deployments: {', '.join(known)}",
+            )
         value = str(ref.value)
         if value not in known:
             raise ref.error(

@@ -40,9 +40,12 @@ def intercept(gateway: Gateway) -> Iterator[responses.RequestsMock]:
 
 
 def _serve_prepared(gateway: Gateway, request: requests.PreparedRequest) -> Any:
-    body = request.body
+    body: Any = request.body
     if isinstance(body, str):
         body = body.encode("utf-8")
+    elif body is not None and not isinstance(body, bytes) and not hasattr(body, "read"):
+        # A generator body, which requests sends chunked: the gateway reads it whole.
+        body = b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in body)
     url = request.url or "/"
     scheme, rest = url.split("://", 1)
     netloc, _, path = rest.partition("/")
@@ -77,7 +80,13 @@ def serve(gateway: Gateway, host: str, port: int) -> Iterator[str]:
     server = make_server(
         host, port, gateway.wsgi_app, threaded=True, request_handler=_RawHeadersHandler
     )
-    thread = threading.Thread(target=server.serve_forever, name="apistages-server", daemon=True)
+    # A short poll interval: shutdown() waits up to one interval for the loop to notice.
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="apistages-server",
+        daemon=True,
+    )
     thread.start()
     try:
         yield f"http://{host}:{server.port}"

@@ -9,7 +9,7 @@ import re
 import time
 import traceback
 from typing import TYPE_CHECKING
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 
 import requests
 from werkzeug.exceptions import InternalServerError
@@ -46,7 +46,12 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
             errors.API_CONFIGURATION_ERROR,
             f"{_CONFIG_ERROR} (stage variable {e} is not defined on stage {ctx.stage_name})",
         ) from None
-    params = ctx.match.path_parameters
+    params = dict(ctx.match.path_parameters)
+    mapped_headers: list[tuple[str, str]] = []
+    mapped_query = ""
+    if integration.type == "HTTP":
+        mapped_headers, mapped_query, mapped_path = _mapped_parameters(ctx, integration)
+        params.update(mapped_path)
     uri = _PATH_PARAMETER.sub(lambda m: params.get(m.group(1), m.group(0)), host_part)
     ctx.target = uri
     url = urlsplit(uri)
@@ -59,12 +64,12 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
         headers = [(k, v) for k, v in ctx.headers if k.lower() not in _NOT_FORWARDED]
         query = "&".join(q for q in (url.query, ctx.query_string) if q)
     else:
-        headers, query = _mapped_parameters(ctx, integration)
-        query = "&".join(q for q in (url.query, query) if q)
-    headers += [
-        ("x-amzn-apigateway-api-id", ctx.api_id),
-        ("X-Amzn-Trace-Id", trace_id(ctx)),
-    ]
+        headers = mapped_headers
+        query = "&".join(q for q in (url.query, mapped_query) if q)
+    headers.append(("x-amzn-apigateway-api-id", ctx.api_id))
+    # The forwarded request headers already carry the request's trace id: send it once.
+    if not any(k.lower() == "x-amzn-trace-id" for k, _ in headers):
+        headers.append(("X-Amzn-Trace-Id", trace_id(ctx)))
     target = f"{url.scheme}://{url.netloc}{url.path or '/'}" + (f"?{query}" if query else "")
     ctx.log.append(f"Endpoint request URI: {target}")
     timeout = integration.timeout_ms / 1000
@@ -77,7 +82,7 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
     else:
         try:
             sent = requests.request(
-                method, target, headers=dict(headers), data=ctx.body or None,
+                method, target, headers=_joined(headers), data=ctx.body or None,
                 timeout=timeout, allow_redirects=False, stream=True,
             )  # fmt: skip
             status, body = sent.status_code, sent.raw.read(decode_content=False)
@@ -116,12 +121,24 @@ def _call_mounted(
     return answer.status_code, list(answer.headers), answer.get_data()
 
 
+def _joined(headers: list[tuple[str, str]]) -> dict[str, str]:
+    """`requests` takes a dict: a header sent several times goes once, its values joined."""
+    joined: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for name, value in headers:
+        key = names.setdefault(name.lower(), name)
+        joined[key] = f"{joined[key]}, {value}" if key in joined else value
+    return joined
+
+
 def _mapped_parameters(
     ctx: RequestContext, integration: Integration
-) -> tuple[list[tuple[str, str]], str]:
-    """HTTP (non-proxy) sends only what `requestParameters` maps: header and query string."""
+) -> tuple[list[tuple[str, str]], str, dict[str, str]]:
+    """HTTP (non-proxy) sends only what `requestParameters` maps: header, query string and the
+    uri's path parameters. Mapped query values are URL-encoded."""
     headers: list[tuple[str, str]] = []
     query: list[str] = []
+    path: dict[str, str] = {}
     for destination, source in integration.request_parameters.items():
         value = _parameter_value(ctx, source)
         if value is None:
@@ -130,8 +147,10 @@ def _mapped_parameters(
         if kind == "header":
             headers.append((name, value))
         elif kind == "querystring":
-            query.append(f"{name}={value}")
-    return headers, "&".join(query)
+            query.append(f"{quote(name, safe='')}={quote(value, safe='')}")
+        elif kind == "path":
+            path[name] = value
+    return headers, "&".join(query), path
 
 
 def _parameter_value(ctx: RequestContext, source: str) -> str | None:

@@ -576,3 +576,18 @@ def test_mock_header_with_an_undefined_stage_variable_is_a_500(gw: Gateway) -> N
     assert response.status_code == 500
     assert response.data == INTERNAL_ERROR
     assert response.headers["x-amzn-ErrorType"] == "InternalServerErrorException"
+
+
+def test_backend_sees_only_the_clients_headers_and_api_gateways_user_agent():
+    gw = Gateway("ua")
+    gw.api.put_route("GET /x", "http://backend.test/x")
+    gw.deploy("s")
+    with responses.RequestsMock() as backend:
+        seen = backend.get("http://backend.test/x", body="ok")
+        gw.client("s").get("/x", headers={"accept": "text/plain"})
+
+    sent = seen.calls[0].request.headers
+    assert sent["User-Agent"] == f"AmazonAPIGateway_{gw.api_id}"
+    assert sent["Accept"] == "text/plain"
+    assert "Accept-Encoding" not in sent
+    assert "Connection" not in sent

@@ -25,6 +25,9 @@ _IDENTITY_NULLS = (
     "principalOrgId",
 )
 _RESPONSE_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
+# Recorded AWS events keep every header name as the client wrote it, except these two, which
+# arrive capitalised (`authorization` and `aUThorization` both become `Authorization`).
+_CAPITALISED_HEADERS = {"authorization": "Authorization", "user-agent": "User-Agent"}
 
 
 def parse_query(query: str) -> list[tuple[str, str]]:
@@ -63,6 +66,11 @@ def is_binary(media_type: str | None, binary_media_types: Sequence[str]) -> bool
     return False
 
 
+def event_headers(headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The request headers as the event shows them (names in the client's case, mostly)."""
+    return [(_CAPITALISED_HEADERS.get(name.lower(), name), value) for name, value in headers]
+
+
 def format_request_time(epoch: float) -> str:
     return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(epoch))
 
@@ -70,7 +78,7 @@ def format_request_time(epoch: float) -> str:
 def build_event(ctx: RequestContext) -> dict[str, Any]:
     """The payload format 1.0 event, with every key (and every null) a real REST event has."""
     assert ctx.match is not None and ctx.deployment is not None
-    headers, multi_headers = single_and_multi(ctx.headers)
+    headers, multi_headers = single_and_multi(event_headers(ctx.headers))
     query, multi_query = single_and_multi(parse_query(ctx.query_string))
     route = ctx.match.route
     body: str | None = None
@@ -95,7 +103,8 @@ def build_event(ctx: RequestContext) -> dict[str, Any]:
             "userAgent": ctx.header("User-Agent"),
             "userArn": None,
         },
-        "path": ctx.raw_path,
+        # raw, with the stage; `//stage/x` shows as `/stage/x` but `/stage//x` stays as sent
+        "path": "/" + ctx.raw_path.lstrip("/"),
         "protocol": ctx.protocol,
         "requestId": ctx.request_id,
         "requestTime": format_request_time(ctx.started),
@@ -124,6 +133,11 @@ def build_event(ctx: RequestContext) -> dict[str, Any]:
 
 class MalformedProxyResponse(Exception):
     """What API Gateway logs as `Malformed Lambda proxy response`; the client gets a 502."""
+
+
+class UndecodableProxyBody(Exception):
+    """A body marked `isBase64Encoded` that is not base64, when the client accepts binary:
+    API Gateway cannot convert it and answers 500, not the malformed-response 502."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +179,7 @@ def parse_proxy_response(result: Any, accept_binary: bool) -> ProxyResponse:
             try:
                 data = base64.b64decode(body, validate=True)
             except ValueError as e:
-                raise MalformedProxyResponse(f"isBase64Encoded but body is not base64: {e}") from e
+                raise UndecodableProxyBody(f"isBase64Encoded but body is not base64: {e}") from e
     else:
         raise MalformedProxyResponse(f"body is {type(body).__name__}, not a string")
     return ProxyResponse(status, headers, data)

@@ -57,6 +57,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "stage(*names): run the test once per API Gateway stage (ids [name]); binds the "
         "`api` and `stage_name` fixtures",
     )
+    if config.getoption("help", False):
+        return  # `pytest --help` works while the config file (or the ini seed) is broken
     config.stash[SEED_KEY] = _run_seed(config)
     path = _config_path(config)
     loaded = None
@@ -115,9 +117,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        stage = callspec.params.get("stage_name") if callspec else None
-        (drop if stage is not None and stage not in selected else keep).append(item)
+        stages = _item_stages(item)
+        (drop if stages is not None and not set(stages) & set(selected) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -130,8 +131,10 @@ def gateway(request: pytest.FixtureRequest) -> Iterator[Gateway]:
     loaded = config.stash[CONFIG_KEY]
     seed = _test_seed(config.stash[SEED_KEY], request.node.nodeid)
     gw = loaded.build(seed=seed) if loaded is not None else Gateway(seed=seed)
-    config.hook.pytest_apistages_configure(gateway=gw)
-    gw.on_invocation(lambda record: config.hook.pytest_apistages_invocation(record=record))
+    # The test's own hook proxy: a conftest's hooks apply to the tests under its folder only.
+    ihook = request.node.ihook
+    ihook.pytest_apistages_configure(gateway=gw)
+    gw.on_invocation(lambda record: ihook.pytest_apistages_invocation(record=record))
     yield gw
 
 
@@ -154,6 +157,15 @@ def stage_name(request: pytest.FixtureRequest) -> str:
 def api(gateway: Gateway, stage_name: str) -> StageClient:
     """A test client bound to the test's stage: `api.get("/pets")`."""
     return gateway.client(stage_name)
+
+
+def _item_stages(item: pytest.Item) -> list[str] | None:
+    """The stages a test runs on: its parametrized stage, else its marker's (None: unmarked)."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "stage_name" in callspec.params:
+        return [str(callspec.params["stage_name"])]
+    marker = item.get_closest_marker("stage")
+    return [str(name) for name in marker.args] if marker is not None else None
 
 
 def _config_path(config: pytest.Config) -> Path | None:

@@ -32,6 +32,7 @@ _NOT_FORWARDED = {
 }  # fmt: skip
 # Backend response headers API Gateway renames to x-amzn-Remapped-<name> (recorded on AWS).
 _REMAPPED = {"connection", "content-length", "date", "server", "x-amzn-requestid"}
+_REQUESTS_DEFAULTS = ("Accept", "Accept-Encoding", "Connection")
 _DROPPED = {"transfer-encoding", "keep-alive"}
 _PATH_PARAMETER = re.compile(r"\{([A-Za-z0-9_.\-]+)\}")
 _CONFIG_ERROR = "Execution failed due to configuration error: Invalid endpoint address"
@@ -67,6 +68,8 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
         headers = mapped_headers
         query = "&".join(q for q in (url.query, mapped_query) if q)
     headers.append(("x-amzn-apigateway-api-id", ctx.api_id))
+    if not any(k.lower() == "user-agent" for k, _ in headers):
+        headers.append(("User-Agent", f"AmazonAPIGateway_{ctx.api_id}"))
     # The forwarded request headers already carry the request's trace id: send it once.
     if not any(k.lower() == "x-amzn-trace-id" for k, _ in headers):
         headers.append(("X-Amzn-Trace-Id", trace_id(ctx)))
@@ -121,13 +124,15 @@ def _call_mounted(
     return answer.status_code, list(answer.headers), answer.get_data()
 
 
-def _joined(headers: list[tuple[str, str]]) -> dict[str, str]:
-    """`requests` takes a dict: a header sent several times goes once, its values joined."""
-    joined: dict[str, str] = {}
-    names: dict[str, str] = {}
+def _joined(headers: list[tuple[str, str]]) -> dict[str, str | None]:
+    """`requests` takes a dict: a header sent several times goes once, its values joined.
+    requests' own default headers are switched off (None): the backend sees only ours."""
+    joined: dict[str, str | None] = {name: None for name in _REQUESTS_DEFAULTS}
+    names = {name.lower(): name for name in _REQUESTS_DEFAULTS}
     for name, value in headers:
         key = names.setdefault(name.lower(), name)
-        joined[key] = f"{joined[key]}, {value}" if key in joined else value
+        previous = joined.get(key)
+        joined[key] = f"{previous}, {value}" if previous is not None else value
     return joined
 
 

@@ -12,7 +12,13 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from .. import errors
-from ..events import MalformedProxyResponse, build_event, is_binary, parse_proxy_response
+from ..events import (
+    MalformedProxyResponse,
+    UndecodableProxyBody,
+    build_event,
+    is_binary,
+    parse_proxy_response,
+)
 from ..functions import FunctionNotFound, LambdaContext, function_environment, parse_reference
 from ..model import Integration
 from ..pipeline import GatewayFailure, RequestContext
@@ -79,6 +85,12 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
         raise GatewayFailure(
             errors.LAMBDA_ERROR,
             f"Execution failed due to configuration error: Malformed Lambda proxy response ({e})",
+        ) from None
+    except UndecodableProxyBody as e:
+        raise GatewayFailure(
+            errors.API_CONFIGURATION_ERROR,
+            f"Execution failed due to an internal error: unable to convert the Lambda proxy "
+            f"response body to binary ({e})",
         ) from None
     return Response(parsed.body, status=parsed.status, headers=parsed.headers)
 

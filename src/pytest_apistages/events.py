@@ -71,8 +71,15 @@ def event_headers(headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(_CAPITALISED_HEADERS.get(name.lower(), name), value) for name, value in headers]
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def format_request_time(epoch: float) -> str:
-    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(epoch))
+    """`dd/MMM/yyyy:HH:mm:ss +0000` in English whatever the process locale."""
+    t = time.gmtime(epoch)
+    return f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:" + time.strftime(
+        "%H:%M:%S +0000", t
+    )
 
 
 def build_event(ctx: RequestContext) -> dict[str, Any]:
@@ -167,7 +174,8 @@ def parse_proxy_response(result: Any, accept_binary: bool) -> ProxyResponse:
     for name, value in single.items():
         shown, values = merged.get(name.lower(), (name, []))
         merged[name.lower()] = (shown, [*values, _header_text(value)])
-    headers = [(name, ", ".join(values)) for name, values in merged.values()]
+    # Each value is its own header line, as AWS sends several Set-Cookie headers.
+    headers = [(name, value) for name, values in merged.values() for value in values]
     if "content-type" not in merged:
         headers.append(("Content-Type", "application/json"))
     body = result.get("body")

@@ -46,7 +46,7 @@ def _serve_prepared(gateway: Gateway, request: requests.PreparedRequest) -> Any:
     elif body is not None and not isinstance(body, bytes) and not hasattr(body, "read"):
         # A generator body, which requests sends chunked: the gateway reads it whole.
         body = b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in body)
-    url = request.url or "/"
+    url = (request.url or "/").partition("#")[0]  # a fragment never goes on the wire
     scheme, rest = url.split("://", 1)
     netloc, _, path = rest.partition("/")
     builder = EnvironBuilder(

@@ -909,8 +909,8 @@ CASES = [
         "stage-throttling-unsupported",
         "api: {routes: {GET /pets: {type: MOCK}}}\n"
         "stages: {prod: {throttling: {rate: 100, burst: 50}}}\n",
-        "apistages.yaml: stages.prod.throttling: stage setting 'throttling' is not supported yet by this "
-        "version of pytest-apistages (remove the key for now)",
+        "apistages.yaml: stages.prod.throttling: stage setting 'throttling' is not supported yet "
+        "by this version of pytest-apistages (remove the key for now)",
     ),
     bad(
         "stage-canary-unsupported",

@@ -61,7 +61,9 @@ def test_assert_no_pending_changes_names_the_changes(gw):
     assert_no_pending_changes(gw, "prod")
     gw.api.put_route("GET /new", mock("{}"))
 
-    with pytest.raises(AssertionError, match=r"1 undeployed change\(s\):\n\s+- GET /new: added, not deployed"):
+    with pytest.raises(
+        AssertionError, match=r"1 undeployed change\(s\):\n\s+- GET /new: added, not deployed"
+    ):
         assert_no_pending_changes(gw, "prod")
 
 
@@ -155,7 +157,9 @@ def test_deploy_without_methods_is_refused_like_aws():
 
 def test_unknown_stage_lookups_say_which_stages_exist(gw):
     gw.deploy("dev")
-    with pytest.raises(NotFoundError, match=r"Invalid stage identifier specified: 'prod' \(stages: dev\)"):
+    with pytest.raises(
+        NotFoundError, match=r"Invalid stage identifier specified: 'prod' \(stages: dev\)"
+    ):
         gw.stage("prod")
     with pytest.raises(NotFoundError, match="Invalid Method identifier specified"):
         gw.api.delete_route("GET /missing")

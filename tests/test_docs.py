@@ -58,7 +58,9 @@ def test_readme_error_examples_are_real_messages(tmp_path):
     shown = [line for line in blocks("text")[0].splitlines() if line]
     mistakes = [
         source.replace("history: [october]", "history: [octobr]"),
-        source.replace("handler: petshop.handlers:list_pets_v2", "handler: petshop.handlers:list_pet"),
+        source.replace(
+            "handler: petshop.handlers:list_pets_v2", "handler: petshop.handlers:list_pet"
+        ),
         source.replace("variables: {petsAlias: live", "variables: {pets-alias: live"),
     ]
     for text, expected in zip(mistakes, shown, strict=True):

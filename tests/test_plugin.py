@@ -404,10 +404,10 @@ def test_apistages_stage_option_deselects_other_stages(pytester: pytest.Pytester
 
     result = pytester.runpytest("-v", "--apistages-stage", "prod")
 
-    result.assert_outcomes(passed=4, deselected=2)
+    result.assert_outcomes(passed=4, deselected=3)
     result.stdout.fnmatch_lines(
         [
-            "*test_pt_marked_gateway.py::test_any_gateway PASSED*",
+            "*test_pt_marked_gateway.py::test_any_gateway[[]prod[]] PASSED*",
             "*test_pt_stages.py::test_every_stage[[]prod[]] PASSED*",
             "*test_pt_stages.py::test_prod_only[[]prod[]] PASSED*",
             "*test_pt_stages.py::test_gateway_alone PASSED*",
@@ -477,7 +477,8 @@ def test_config_option_path(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--apistages-config", "conf/shop.yaml")
 
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines([f"apistages: {config} (api shop, stages qa), seed 0"])
+    assert config.exists()
+    result.stdout.fnmatch_lines(["apistages: conf/shop.yaml (api shop, stages qa), seed 0"])
 
 
 def test_config_option_wins_over_ini_and_default(pytester: pytest.Pytester) -> None:
@@ -525,7 +526,8 @@ def test_default_config_is_apistages_yaml_in_the_rootdir(pytester: pytest.Pytest
     result = pytester.runpytest(str(tests))
 
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines([f"apistages: {config} (api shop, stages dev, prod), seed 0"])
+    assert config.exists()
+    result.stdout.fnmatch_lines(["apistages: apistages.yaml (api shop, stages dev, prod), seed 0"])
 
 
 def test_without_a_config_the_gateway_is_empty(pytester: pytest.Pytester) -> None:
@@ -602,19 +604,19 @@ BAD_TYPE = """
         (
             (),
             "",
-            "ERROR: pytest-apistages: */apistages.yaml: api.routes.GET /hello.type: "
+            "ERROR: pytest-apistages: apistages.yaml: api.routes.GET /hello.type: "
             "unknown integration type 'LAMBDA' (use one of *)",
         ),
         (
             ("--apistages-config", "missing.yaml"),
             "",
-            "ERROR: pytest-apistages: */missing.yaml: file not found "
+            "ERROR: pytest-apistages: missing.yaml: file not found "
             "(create it or pass --apistages-config)",
         ),
         (
             (),
             "[pytest]\napistages_config = conf/missing.yaml\n",
-            "ERROR: pytest-apistages: */conf/missing.yaml: file not found *",
+            "ERROR: pytest-apistages: conf/missing.yaml: file not found *",
         ),
     ],
     ids=["bad-key", "missing-option-file", "missing-ini-file"],
@@ -888,3 +890,26 @@ def test_assert_no_pending_changes_failure_lists_the_changes(pytester: pytest.Py
         consecutive=True,
     )
     result.stdout.fnmatch_lines(["FAILED test_pt_pending.py::test_pt_pending[[]prod[]] - *"])
+
+
+def test_marker_runs_once_per_stage_even_without_the_stage_fixture(
+    pytester: pytest.Pytester,
+) -> None:
+    write_config(pytester)
+    pytester.makepyfile(
+        test_pt_gateway_only="""
+        import pytest
+
+
+        @pytest.mark.stage("dev", "prod")
+        def test_uses_gateway_only(gateway):
+            assert set(gateway.stages) == {"dev", "prod"}
+        """
+    )
+
+    result = pytester.runpytest("-v")
+
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        ["*test_uses_gateway_only[[]dev[]] PASSED*", "*test_uses_gateway_only[[]prod[]] PASSED*"]
+    )

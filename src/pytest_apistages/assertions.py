@@ -23,6 +23,7 @@ def assert_routes_to(
 
     Every keyword given must match the invocation record (route key, integration target after
     stage-variable substitution, function version, deployment id, HTTP status)."""
+    __tracebackhide__ = True
     method, _, path = request.strip().partition(" ")
     if not path:
         raise ValueError(f"assert_routes_to: write the request as 'VERB /path', got {request!r}")
@@ -46,6 +47,7 @@ def assert_routes_to(
 
 def assert_no_pending_changes(gateway: Gateway, stage: str) -> None:
     """The stage serves exactly the working API: nothing edited since the last deploy."""
+    __tracebackhide__ = True
     changes = gateway.pending_changes(stage)
     served = gateway.stage(stage).deployment_id
     assert not changes, (

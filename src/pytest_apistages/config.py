@@ -396,9 +396,10 @@ class LoadedConfig:
         return gw
 
 
-def load_file(path: str | Path) -> LoadedConfig:
+def load_file(path: str | Path, *, shown_as: str | None = None) -> LoadedConfig:
+    """Load a config file; errors name it `shown_as` (default: the path as given)."""
     path = Path(path)
-    source = str(path)
+    source = shown_as or str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -4,7 +4,6 @@ hooks and the report header. A thin layer over `Gateway` and `LoadedConfig`."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -64,7 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
     loaded = None
     if path is not None:
         try:
-            loaded = load_file(path)
+            loaded = load_file(path, shown_as=_relative(path, config.invocation_params.dir))
         except ConfigError as e:
             raise pytest.UsageError(f"pytest-apistages: {e}") from None
     config.stash[CONFIG_KEY] = loaded
@@ -106,8 +105,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                 f"{_known_stages_phrase(metafunc.config)}",
                 pytrace=False,
             )
-    if "stage_name" in metafunc.fixturenames:
-        metafunc.parametrize("stage_name", names, ids=names)
+    if "stage_name" not in metafunc.fixturenames:
+        metafunc.fixturenames.append("stage_name")  # one run per stage even if unused
+    metafunc.parametrize("stage_name", names, ids=names)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -117,15 +117,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
-        stages = _item_stages(item)
-        (drop if stages is not None and not set(stages) & set(selected) else keep).append(item)
+        callspec = getattr(item, "callspec", None)
+        stage = callspec.params.get("stage_name") if callspec is not None else None
+        (drop if stage is not None and stage not in selected else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
 
 
 @pytest.fixture
-def gateway(request: pytest.FixtureRequest) -> Iterator[Gateway]:
+def gateway(request: pytest.FixtureRequest) -> Gateway:
     """A fresh Gateway for this test, built from the config file (empty without one)."""
     config = request.config
     loaded = config.stash[CONFIG_KEY]
@@ -135,7 +136,7 @@ def gateway(request: pytest.FixtureRequest) -> Iterator[Gateway]:
     ihook = request.node.ihook
     ihook.pytest_apistages_configure(gateway=gw)
     gw.on_invocation(lambda record: ihook.pytest_apistages_invocation(record=record))
-    yield gw
+    return gw
 
 
 @pytest.fixture
@@ -159,15 +160,6 @@ def api(gateway: Gateway, stage_name: str) -> StageClient:
     return gateway.client(stage_name)
 
 
-def _item_stages(item: pytest.Item) -> list[str] | None:
-    """The stages a test runs on: its parametrized stage, else its marker's (None: unmarked)."""
-    callspec = getattr(item, "callspec", None)
-    if callspec is not None and "stage_name" in callspec.params:
-        return [str(callspec.params["stage_name"])]
-    marker = item.get_closest_marker("stage")
-    return [str(name) for name in marker.args] if marker is not None else None
-
-
 def _config_path(config: pytest.Config) -> Path | None:
     option = config.getoption("apistages_config")
     if option:
@@ -178,6 +170,14 @@ def _config_path(config: pytest.Config) -> Path | None:
         return Path(base, str(ini))
     default = config.rootpath / DEFAULT_CONFIG
     return default if default.is_file() else None
+
+
+def _relative(path: Path, start: Path) -> str:
+    """The path as the user would type it from where pytest runs."""
+    try:
+        return str(path.resolve().relative_to(start.resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _stage_names(config: pytest.Config) -> list[str]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
-from .gateway import Gateway, StageClient
+from .gateway import ApiResponse, Gateway, StageClient
 from .records import Invocation
+from .stats import binomial_test, wilson_interval
 
 
 def assert_routes_to(
@@ -27,8 +30,7 @@ def assert_routes_to(
     method, _, path = request.strip().partition(" ")
     if not path:
         raise ValueError(f"assert_routes_to: write the request as 'VERB /path', got {request!r}")
-    response = api.open(path, method=method.upper(), **request_kwargs)
-    record = served_by(api.gateway, response.headers.get("x-amzn-RequestId", ""))
+    record = api.open(path, method=method.upper(), **request_kwargs).invocation
     expected = {
         "route": route,
         "target": target,
@@ -56,14 +58,6 @@ def assert_no_pending_changes(gateway: Gateway, stage: str) -> None:
     )
 
 
-def served_by(gateway: Gateway, request_id: str) -> Invocation:
-    """The invocation record of a response, by its x-amzn-RequestId header."""
-    for record in reversed(gateway.invocations()):
-        if record.request_id == request_id:
-            return record
-    raise LookupError(f"no invocation record with request id {request_id!r}")
-
-
 def _routing_message(
     api: StageClient, request: str, record: Invocation, wrong: dict[str, tuple[Any, Any]]
 ) -> str:
@@ -81,3 +75,105 @@ def _routing_message(
             variables = ", ".join(f"{k}={v}" for k, v in record.stage_variables.items())
             lines.append(f"  stage variables: {variables}")
     return "\n".join(lines)
+
+
+def assert_served_by(
+    served: Invocation | ApiResponse,
+    *,
+    deployment: str | None = None,
+    canary: bool | None = None,
+    version: str | None = None,
+    route: str | None = None,
+    target: str | None = None,
+) -> Invocation:
+    """Check what served one request (its record, or a response from `gw.client`)."""
+    __tracebackhide__ = True
+    record = served.invocation if isinstance(served, ApiResponse) else served
+    expected = {
+        "deployment_id": deployment,
+        "canary": canary,
+        "version": version,
+        "route": route,
+        "target": target,
+    }
+    wrong = [
+        f"  {name}: expected {want!r}, got {getattr(record, name)!r}"
+        for name, want in expected.items()
+        if want is not None and getattr(record, name) != want
+    ]
+    assert not wrong, "\n".join(
+        [f"{record.method} {record.path} on stage {record.stage!r} was not served as expected:"]
+        + wrong
+        + [f"  served by: {record.describe()}"]
+    )
+    return record
+
+
+@dataclass(frozen=True)
+class CanaryRatio:
+    """What `assert_canary_ratio` measured."""
+
+    canary: int
+    samples: int
+    expected_percent: float
+    p_value: float
+    interval: tuple[float, float]
+
+    @property
+    def share(self) -> float:
+        return self.canary / self.samples
+
+
+def assert_canary_ratio(
+    gateway: Gateway,
+    stage: str,
+    path: str,
+    *,
+    expected: float | None = None,
+    samples: int = 2000,
+    alpha: float = 0.001,
+    method: str = "GET",
+    **request_kwargs: Any,
+) -> CanaryRatio:
+    """Send `samples` requests and test, with an exact two-sided binomial test at level `alpha`,
+    that the share served by the canary is `expected` percent (default: the configured one).
+
+    A correct canary fails this with probability at most `alpha`; a wrong one (50 % where 5 %
+    was meant) fails it with near certainty at the default sample size."""
+    __tracebackhide__ = True
+    if expected is None:
+        settings = gateway.stage(stage).canary
+        if settings is None:
+            raise ValueError(
+                f"assert_canary_ratio: stage {stage!r} has no canary; deploy one or pass expected="
+            )
+        expected = settings.percent
+    if not 0.0 <= expected <= 100.0:
+        raise ValueError(f"assert_canary_ratio: expected must be a percent 0-100, got {expected}")
+    if samples < 1 or not 0.0 < alpha < 1.0:
+        raise ValueError(
+            f"assert_canary_ratio: need samples >= 1 and 0 < alpha < 1, got {samples}, {alpha}"
+        )
+    client = gateway.client(stage)
+    records = [
+        client.open(path, method=method, **request_kwargs).invocation for _ in range(samples)
+    ]
+    served = sum(1 for r in records if r.canary)
+    result = CanaryRatio(
+        served,
+        samples,
+        expected,
+        binomial_test(served, samples, expected / 100),
+        wilson_interval(served, samples, alpha),
+    )
+    low, high = result.interval
+    statuses = ", ".join(f"{s}: {n}" for s, n in sorted(Counter(r.status for r in records).items()))
+    assert result.p_value >= alpha, (
+        f"canary share on stage {stage!r} for {method} {path}: {served} of {samples} requests "
+        f"({result.share:.2%}) went to the canary, expected {expected:g}%\n"
+        f"  exact binomial test: p = {result.p_value:.3g} < alpha = {alpha:g}\n"
+        f"  {1 - alpha:.1%} Wilson interval of the observed share: {low:.2%} - {high:.2%}\n"
+        f"  statuses: {statuses}\n"
+        f"  seed: {gateway.seed} ({gateway.seed_origin})"
+    )
+    return result

@@ -18,18 +18,21 @@ from werkzeug.wrappers import Request
 from .clock import Clock
 from .errors import BadRequestError, NotFoundError
 from .functions import Functions
+from .metrics import Metrics
 from .model import (
     ApiDefinition,
+    Canary,
     Deployment,
     Integration,
     Route,
     Stage,
+    check_percent,
     check_stage_name,
     check_variables,
     frozen_map,
     parse_route_key,
 )
-from .pipeline import RAW_HEADERS_KEY, handle
+from .pipeline import FORCE_CANARY_KEY, RAW_HEADERS_KEY, RECORD_SINK_KEY, handle
 from .records import Invocation
 
 if TYPE_CHECKING:
@@ -120,19 +123,32 @@ class Backends:
 
 
 class ApiResponse(TestResponse):
-    """A werkzeug test response that also reads like a `requests` one: `r.json()`, `r.text`."""
+    """A werkzeug test response that also reads like a `requests` one: `r.json()`, `r.text`;
+    `r.invocation` is the record of what served it."""
+
+    _invocation: Invocation | None = None
 
     def json(self) -> Any:
         return self.get_json(force=True)
+
+    @property
+    def invocation(self) -> Invocation:
+        if self._invocation is None:
+            raise LookupError(
+                "no invocation record: this request was built from a raw environ; "
+                "use gw.invocation(request_id) with its x-amzn-RequestId"
+            )
+        return self._invocation
 
 
 class StageClient(Client):
     """A werkzeug test client for one stage; paths are given without the stage prefix."""
 
-    def __init__(self, gateway: Gateway, stage: str) -> None:
+    def __init__(self, gateway: Gateway, stage: str, canary: bool | None = None) -> None:
         super().__init__(gateway.wsgi_app, response_wrapper=ApiResponse)
         self.gateway = gateway
         self.stage = stage
+        self.canary = canary
         self.base_url = f"https://{gateway.host}"
 
     def open(self, *args: Any, **kwargs: Any) -> ApiResponse:
@@ -147,8 +163,16 @@ class StageClient(Client):
             finally:
                 builder.close()
             environ[RAW_HEADERS_KEY] = _client_headers(builder, environ)
-            return super().open(Request(environ), **options)  # type: ignore[return-value]
-        return super().open(*args, **kwargs)  # type: ignore[return-value]
+            environ[RECORD_SINK_KEY] = []
+            if self.canary is not None:
+                environ[FORCE_CANARY_KEY] = self.canary
+            response = super().open(Request(environ), **options)
+        else:
+            response = super().open(*args, **kwargs)
+        assert isinstance(response, ApiResponse)
+        sink = response.request.environ.get(RECORD_SINK_KEY)
+        response._invocation = sink[-1] if sink else None
+        return response
 
 
 class Gateway:
@@ -169,10 +193,12 @@ class Gateway:
         self.region = region
         self.account_id = account_id
         self.seed = seed
+        self.seed_origin = f"replay with Gateway(seed={seed})"
         self.functions = Functions(region, account_id)
         self.backends = Backends()
         self.clock = Clock()
         self._rng = random.Random(seed)
+        self._canary_rng = random.Random(f"{seed}:canary")
         self._lock = threading.RLock()
         self._deployments: dict[str, Deployment] = {}
         self._stages: dict[str, Stage] = {}
@@ -280,10 +306,9 @@ class Gateway:
         with self._lock:
             stage = self.stage(name)
             if variables is not None:
-                removed = {k for k, v in variables.items() if v is None}
-                kept = check_variables({k: v for k, v in variables.items() if v is not None})
-                merged = {k: v for k, v in {**stage.variables, **kept}.items() if k not in removed}
-                stage = self._replace(stage, variables=frozen_map(check_variables(merged)))
+                stage = self._replace(
+                    stage, variables=frozen_map(_merged(stage.variables, variables))
+                )
             if description is not None:
                 stage = self._replace(stage, description=description)
             if deployment_id is not None:
@@ -308,10 +333,86 @@ class Gateway:
             self._point(stage, to)
             return self._deployments[to]
 
+    # -- canary releases ---------------------------------------------------------------------
+
+    def deploy_canary(
+        self,
+        stage: str,
+        percent: float,
+        variables: Mapping[str, Any] | None = None,
+        use_stage_cache: bool = False,
+        description: str = "",
+    ) -> Deployment:
+        """Snapshot the working API as the stage's canary; the stage itself does not move
+        (CreateDeployment with canarySettings)."""
+        percent = check_percent(percent)
+        overrides = check_variables(variables or {})
+        with self._lock:
+            if stage not in self._stages:
+                raise BadRequestError(
+                    f"Invalid deployment content specified.Stage {stage} must already be created "
+                    f"before making a canary release deployment"
+                )
+            deployment = self.deploy(description=description)
+            canary = Canary(percent, deployment.id, frozen_map(overrides), use_stage_cache)
+            self._replace(self._stages[stage], canary=canary)
+            return deployment
+
+    def update_canary(
+        self,
+        stage: str,
+        *,
+        percent: float | None = None,
+        variables: Mapping[str, Any] | None = None,
+        deployment_id: str | None = None,
+        use_stage_cache: bool | None = None,
+    ) -> Canary:
+        """Change canary settings at once. Without a canary, one is created as AWS does: 0 %,
+        on the stage's current deployment. Variables merge; a value of None removes one."""
+        with self._lock:
+            current = self.stage(stage)
+            canary = current.canary or Canary(0.0, current.deployment_id)
+            changes: dict[str, Any] = {}
+            if percent is not None:
+                changes["percent"] = check_percent(percent)
+            if deployment_id is not None:
+                self.deployment(deployment_id)
+                changes["deployment_id"] = deployment_id
+            if use_stage_cache is not None:
+                changes["use_stage_cache"] = bool(use_stage_cache)
+            if variables is not None:
+                changes["variables"] = frozen_map(_merged(canary.variables, variables))
+            canary = replace(canary, **changes)
+            self._replace(current, canary=canary)
+            return canary
+
+    def promote_canary(self, stage: str) -> Stage:
+        """The stage takes the canary's deployment and its variables merge with the overrides.
+        As on AWS the canary stays, at 0 %, until `remove_canary`."""
+        with self._lock:
+            current = self.stage(stage)
+            if current.canary is None:
+                raise BadRequestError("Promotion not available. Canary does not exist.")
+            canary = current.canary
+            promoted = self._point(stage, canary.deployment_id, canary.variables)
+            return self._replace(promoted, canary=replace(canary, percent=0.0))
+
+    def remove_canary(self, stage: str) -> Stage:
+        """Disable the canary: every request runs the stage's deployment again."""
+        with self._lock:
+            return self._replace(self.stage(stage), canary=None)
+
+    # -- deletion ----------------------------------------------------------------------------
+
     def delete_deployment(self, deployment_id: str) -> None:
         with self._lock:
             self.deployment(deployment_id)
             users = [s.name for s in self._stages.values() if s.deployment_id == deployment_id]
+            users += [
+                f"{s.name} (canary)"
+                for s in self._stages.values()
+                if s.canary is not None and s.canary.deployment_id == deployment_id
+            ]
             if users:
                 raise BadRequestError(
                     f"Active stages pointing to this deployment must be moved or deleted "
@@ -337,9 +438,12 @@ class Gateway:
         """The WSGI application: paths are `/{stage}/{resource path}`."""
         return handle(self, environ)(environ, start_response)
 
-    def client(self, stage: str) -> StageClient:
-        """A werkzeug test client bound to `stage`: `gw.client("prod").get("/pets")`."""
-        return StageClient(self, stage)
+    def client(self, stage: str, *, canary: bool | None = None) -> StageClient:
+        """A werkzeug test client bound to `stage`: `gw.client("prod").get("/pets")`.
+
+        `canary=True` (or False) sends every request of this client to the stage's canary (or
+        away from it) instead of drawing: a test-only switch, not an AWS feature."""
+        return StageClient(self, stage, canary)
 
     def url(self, stage: str, path: str = "") -> str:
         """The invoke URL AWS would give: https://{api_id}.execute-api.{region}.amazonaws.com/..."""
@@ -379,14 +483,28 @@ class Gateway:
         with self._lock:
             return [r for r in self._invocations if stage is None or r.stage == stage]
 
-    def logs(self, stage: str) -> list[LogEvent]:
-        """The stage's execution log, oldest first."""
-        group = self.log_group(stage)
+    def invocation(self, request_id: str) -> Invocation:
+        """The record of one request, by its x-amzn-RequestId."""
+        with self._lock:
+            for record in reversed(self._invocations):
+                if record.request_id == request_id:
+                    return record
+        raise LookupError(f"no request with id {request_id!r} was served by this gateway")
+
+    def metrics(self, stage: str, canary: bool = False) -> Metrics:
+        """The stage's metrics (or its canary's: AWS keeps them apart) over the requests so far."""
+        return Metrics.of(r for r in self.invocations(stage) if r.canary == canary)
+
+    def logs(self, stage: str, canary: bool = False) -> list[LogEvent]:
+        """The stage's execution log (or its canary's), oldest first."""
+        group = self.log_group(stage, canary)
         with self._lock:
             return [e for e in self._logs if e.group == group]
 
-    def log_group(self, stage: str) -> str:
-        return f"API-Gateway-Execution-Logs_{self.api_id}/{stage}"
+    def log_group(self, stage: str, canary: bool = False) -> str:
+        """The CloudWatch log group AWS writes the stage's execution log to."""
+        group = f"API-Gateway-Execution-Logs_{self.api_id}/{stage}"
+        return f"{group}/Canary" if canary else group
 
     def on_invocation(self, callback: Callable[[Invocation], None]) -> None:
         """Call `callback(record)` after every request (the pytest plugin's hook uses this)."""
@@ -425,7 +543,7 @@ class Gateway:
         with self._lock:
             self._invocations.append(record)
             if ctx.stage is not None:
-                group = self.log_group(ctx.stage_name)
+                group = self.log_group(ctx.stage_name, ctx.canary)
                 self._logs.extend(
                     LogEvent(group, ctx.started, ctx.request_id, line) for line in ctx.log
                 )
@@ -437,6 +555,13 @@ class Gateway:
             bits = self._rng.getrandbits(128)
             extended = "".join(self._rng.choice(_APIGW_ID_ALPHABET) for _ in range(15)) + "="
         return _uuid4(bits), extended
+
+    def _canary_draw(self, percent: float, forced: bool | None) -> bool:
+        """Whether one request goes to the canary: a seeded draw, unless a test forced it."""
+        if forced is not None:
+            return bool(forced)
+        with self._lock:
+            return self._canary_rng.random() * 100 < percent
 
     def _random_bits(self, n: int) -> int:
         with self._lock:
@@ -452,6 +577,15 @@ class Gateway:
         return (
             f"<Gateway {self.api.name} ({self.api_id}): stages {', '.join(self._stages) or 'none'}>"
         )
+
+
+def _merged(current: Mapping[str, str], changes: Mapping[str, Any]) -> dict[str, str]:
+    """Apply variable changes as AWS's patch operations do: set each name; None removes it."""
+    kept = check_variables({k: v for k, v in changes.items() if v is not None})
+    merged = {**current, **kept}
+    for name in [k for k, v in changes.items() if v is None]:
+        merged.pop(name, None)
+    return check_variables(merged)
 
 
 def _derived_id(name: str) -> str:

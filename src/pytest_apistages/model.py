@@ -4,6 +4,7 @@ change what a stage serves."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -160,6 +161,21 @@ class Deployment:
 
 
 @dataclass(frozen=True)
+class Canary:
+    """A stage's canarySettings: `percent` of requests run `deployment_id`, seeing the stage's
+    variables overlaid with `variables` (stageVariableOverrides)."""
+
+    percent: float
+    deployment_id: str
+    variables: Mapping[str, str] = field(default_factory=frozen_map)
+    use_stage_cache: bool = False
+
+    def stage_variables(self, stage_variables: Mapping[str, str]) -> dict[str, str]:
+        """What a canary request sees: overrides replace and add; the rest stay visible."""
+        return {**stage_variables, **self.variables}
+
+
+@dataclass(frozen=True)
 class Stage:
     """A named pointer to one deployment, with its variables and the deployments it has served."""
 
@@ -170,6 +186,16 @@ class Stage:
     history: tuple[str, ...] = ()
     created_date: float = 0.0
     last_updated_date: float = 0.0
+    canary: Canary | None = None
+
+
+def check_percent(percent: object) -> float:
+    """percentTraffic: a number from 0.0 to 100.0."""
+    if isinstance(percent, bool) or not isinstance(percent, (int, float)) or math.isnan(percent):
+        raise BadRequestError(f"Canary percent must be a number from 0.0 to 100.0, got {percent!r}")
+    if not 0.0 <= percent <= 100.0:
+        raise BadRequestError(f"Canary percent must be from 0.0 to 100.0, got {percent!r}")
+    return float(percent)
 
 
 def check_stage_name(name: str) -> str:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 MAX_PAYLOAD = 10 * 1024 * 1024
 RAW_HEADERS_KEY = "apistages.raw_headers"
+FORCE_CANARY_KEY = "apistages.force_canary"  # test-only, not an AWS feature
+RECORD_SINK_KEY = "apistages.record_sink"  # a list the invocation record is appended to
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 
 
@@ -69,6 +71,8 @@ class RequestContext:
     deployment: Deployment | None = None
     match: Match | None = None
     variables: dict[str, str] = field(default_factory=dict)
+    canary: bool = False
+    integration_ms: float = 0.0
     target: str | None = None
     version: str | None = None
     log: list[str] = field(default_factory=list)
@@ -129,7 +133,10 @@ def handle(gateway: Gateway, environ: dict[str, Any]) -> Response:
             ctx.log.append(failure.reason)
     add_gateway_headers(ctx, response)
     ctx.log.append(f"Method completed with status: {response.status_code}")
-    gateway._record(ctx, Invocation.from_context(ctx, response.status_code, error))
+    record = Invocation.from_context(ctx, response.status_code, error)
+    gateway._record(ctx, record)
+    if RECORD_SINK_KEY in environ:
+        environ[RECORD_SINK_KEY].append(record)
     return response
 
 
@@ -222,9 +229,19 @@ def resolve_stage(ctx: RequestContext) -> None:
 
 
 def choose_deployment(ctx: RequestContext) -> None:
-    assert ctx.stage is not None
-    ctx.deployment = ctx.gateway._deployments[ctx.stage.deployment_id]
-    ctx.variables = dict(ctx.stage.variables)
+    """The stage's deployment, or with probability percent/100 its canary's (no stickiness)."""
+    stage = ctx.stage
+    assert stage is not None
+    ctx.canary = stage.canary is not None and ctx.gateway._canary_draw(
+        stage.canary.percent, ctx.environ.get(FORCE_CANARY_KEY)
+    )
+    if ctx.canary:
+        assert stage.canary is not None
+        ctx.deployment = ctx.gateway._deployments[stage.canary.deployment_id]
+        ctx.variables = stage.canary.stage_variables(stage.variables)
+    else:
+        ctx.deployment = ctx.gateway._deployments[stage.deployment_id]
+        ctx.variables = dict(stage.variables)
 
 
 def match_route(ctx: RequestContext) -> None:

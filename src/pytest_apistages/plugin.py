@@ -132,6 +132,10 @@ def gateway(request: pytest.FixtureRequest) -> Gateway:
     loaded = config.stash[CONFIG_KEY]
     seed = _test_seed(config.stash[SEED_KEY], request.node.nodeid)
     gw = loaded.build(seed=seed) if loaded is not None else Gateway(seed=seed)
+    gw.seed_origin = (
+        f"derived from run seed {config.stash[SEED_KEY]} and the test id; "
+        f"replay with --apistages-seed {config.stash[SEED_KEY]}"
+    )
     # The test's own hook proxy: a conftest's hooks apply to the tests under its folder only.
     ihook = request.node.ihook
     ihook.pytest_apistages_configure(gateway=gw)

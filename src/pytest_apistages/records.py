@@ -31,6 +31,7 @@ class Invocation:
     version: str | None
     status: int
     latency_ms: float
+    integration_latency_ms: float
     cache_hit: bool
     throttled: bool
     error: str | None
@@ -45,7 +46,7 @@ class Invocation:
             method=ctx.method,
             path=ctx.path,
             deployment_id=ctx.deployment.id if ctx.deployment else None,
-            canary=False,
+            canary=ctx.canary,
             route=match.route.key if match else None,
             path_parameters=frozen_map(match.path_parameters if match else {}),
             stage_variables=frozen_map(ctx.variables),
@@ -54,6 +55,7 @@ class Invocation:
             version=ctx.version,
             status=status,
             latency_ms=(time.perf_counter() - ctx.timer) * 1000,
+            integration_latency_ms=ctx.integration_ms,
             cache_hit=False,
             throttled=False,
             error=error,
@@ -65,7 +67,7 @@ class Invocation:
         served = f"route {self.route}" if self.route else "no route"
         parts = [f"{self.method} {self.path} on stage {self.stage}: {served}"]
         if self.deployment_id:
-            parts.append(f"deployment {self.deployment_id}")
+            parts.append(f"deployment {self.deployment_id}" + (" (canary)" if self.canary else ""))
         if self.target:
             parts.append(f"target {self.target}")
         if self.version:

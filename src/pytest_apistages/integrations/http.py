@@ -94,8 +94,10 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
             raise _timeout(integration) from None
         except requests.RequestException as e:
             raise GatewayFailure(errors.API_CONFIGURATION_ERROR, f"{_CONFIG_ERROR}: {e}") from None
-    ctx.log.append(f"Received response. Status: {status}, Integration latency: "
-                   f"{(time.perf_counter() - started) * 1000:.0f} ms")  # fmt: skip
+    ctx.integration_ms = (time.perf_counter() - started) * 1000
+    ctx.log.append(
+        f"Received response. Status: {status}, Integration latency: {ctx.integration_ms:.0f} ms"
+    )
     if integration.type == "HTTP_PROXY":
         return Response(body, status=status, headers=_response_headers(backend_headers))
     return Response(body, status=_selected_status(integration, status),

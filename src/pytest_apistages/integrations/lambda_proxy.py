@@ -66,6 +66,7 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
                 + traceback.format_exc(),
             )
     elapsed = time.perf_counter() - started
+    ctx.integration_ms = elapsed * 1000
     if elapsed > integration.timeout_ms / 1000:
         raise GatewayFailure(
             errors.INTEGRATION_TIMEOUT,

@@ -670,12 +670,12 @@ CASES = [
             aliases: {"1": "1"}
         stages: {dev: {}}
         """,
-        "apistages.yaml: functions.pets.aliases.1: invalid alias name '1' (use letters, digits, "
-        "'-' or '_', not only digits)",
+        "apistages.yaml: functions.pets.aliases.1: Invalid alias name '1' for function 'pets': "
+        "use letters, digits, '-' or '_', not only digits",
         module=HANDLER,
     ),
     bad(
-        "alias-with-weights",
+        "alias-weights-without-version",
         """
         api: {routes: {GET /pets: pets}}
         functions:
@@ -685,8 +685,36 @@ CASES = [
             aliases: {live: {"1": 0.9}}
         stages: {dev: {}}
         """,
-        "apistages.yaml: functions.pets.aliases.live: an alias points at one version, got dict "
-        "{'1': 0.9} (use a declared version (1) or $LATEST)",
+        "apistages.yaml: functions.pets.aliases.live.1: unknown key (known keys: version, weights)",
+        module=HANDLER,
+    ),
+    bad(
+        "alias-weight-out-of-range",
+        """
+        api: {routes: {GET /pets: pets}}
+        functions:
+          pets:
+            handler: '{mod}:handler'
+            versions: {"1": '{mod}:handler', "2": '{mod}:handler'}
+            aliases: {live: {version: "1", weights: {"2": 1.5}}}
+        stages: {dev: {}}
+        """,
+        "apistages.yaml: functions.pets.aliases.live.weights.2: must be 0-1, got 1.5",
+        module=HANDLER,
+    ),
+    bad(
+        "alias-weight-on-own-version",
+        """
+        api: {routes: {GET /pets: pets}}
+        functions:
+          pets:
+            handler: '{mod}:handler'
+            versions: {"1": '{mod}:handler', "2": '{mod}:handler'}
+            aliases: {live: {version: "1", weights: {"1": 0.5}}}
+        stages: {dev: {}}
+        """,
+        "apistages.yaml: functions.pets.aliases.live: Alias pets:live: weighted version '1' must "
+        "be a published version other than '1' (published: 1, 2)",
         module=HANDLER,
     ),
     bad(
@@ -913,10 +941,41 @@ CASES = [
         "by this version of pytest-apistages (remove the key for now)",
     ),
     bad(
-        "stage-canary-unsupported",
-        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {canary: {percent: 5}}}\n",
-        "apistages.yaml: stages.prod.canary: stage setting 'canary' is not supported yet by this "
-        "version of pytest-apistages (remove the key for now)",
+        "canary-percent-out-of-range",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {canary: {percent: 150}}}\n",
+        "apistages.yaml: stages.prod.canary.percent: must be 0-100 %, got 150",
+    ),
+    bad(
+        "canary-percent-nan",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {canary: {percent: .nan}}}\n",
+        "apistages.yaml: stages.prod.canary.percent: expected a number, got float nan "
+        "(use 0-100 %)",
+    ),
+    bad(
+        "canary-without-percent",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {canary: {variables: {a: b}}}}\n",
+        "apistages.yaml: stages.prod.canary: missing 'percent' (e.g. canary: {percent: 10})",
+    ),
+    bad(
+        "canary-unknown-deployment",
+        "api: {routes: {GET /pets: {type: MOCK}}}\n"
+        "stages: {prod: {canary: {percent: 5, deployment: v9}}}\n",
+        "apistages.yaml: stages.prod.canary.deployment: unknown deployment 'v9' "
+        "(declared deployments: current)",
+    ),
+    bad(
+        "canary-override-invalid",
+        "api: {routes: {GET /pets: {type: MOCK}}}\n"
+        "stages: {prod: {canary: {percent: 5, variables: {bad-name: x}}}}\n",
+        "apistages.yaml: stages.prod.canary.variables: Invalid stage variable name: bad-name.  "
+        "Please use names with only word characters.",
+    ),
+    bad(
+        "canary-use-stage-cache-not-bool",
+        "api: {routes: {GET /pets: {type: MOCK}}}\n"
+        "stages: {prod: {canary: {percent: 5, use_stage_cache: yes please}}}\n",
+        "apistages.yaml: stages.prod.canary.use_stage_cache: expected true or false, "
+        "got str 'yes please'",
     ),
     bad(
         "stage-caching-unsupported",
@@ -982,7 +1041,7 @@ FROM_DICT = [
     "alias-points-at-undeclared-version",
     "stage-variable-name-invalid",
     "stage-history-unknown-deployment",
-    "stage-canary-unsupported",
+    "canary-percent-out-of-range",
 ]
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from .errors import BadRequestError, ConfigError, NotFoundError
+from .functions import Functions
 from .gateway import Gateway
 from .model import (
     DEFAULT_TIMEOUT_MS,
@@ -36,7 +37,7 @@ from .model import (
 )
 
 CURRENT = "current"
-_LATER = ("throttling", "caching", "logging", "metrics", "access_log", "method_settings", "canary")
+_LATER = ("throttling", "caching", "logging", "metrics", "access_log", "method_settings")
 _DEPLOYMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _NO_METHODS = "The REST API doesn't contain any methods"
 
@@ -331,7 +332,15 @@ class _FunctionSpec:
     timeout: float
     memory: int
     versions: dict[str, tuple[Callable[..., Any], str]]
-    aliases: dict[str, str]
+    aliases: dict[str, tuple[str, dict[str, float]]]
+
+
+@dataclass(frozen=True)
+class _CanarySpec:
+    percent: float
+    variables: dict[str, str]
+    deployment: str
+    use_stage_cache: bool
 
 
 @dataclass(frozen=True)
@@ -341,6 +350,7 @@ class _StageSpec:
     description: str
     history: tuple[str, ...]
     deployment: str
+    canary: _CanarySpec | None
 
 
 @dataclass(frozen=True)
@@ -377,14 +387,16 @@ class LoadedConfig:
             )
             for handler, description in fn.versions.values():
                 gw.functions.publish_version(fn.name, handler, description=description)
-            for alias, version in fn.aliases.items():
-                gw.functions.set_alias(fn.name, alias, version)
+            for alias, (version, weights) in fn.aliases.items():
+                gw.functions.set_alias(fn.name, alias, version, weights=weights)
         for host, app in self.backends.items():
             gw.backends.mount(host, app)
         for deployment_id, (definition, description) in self.deployments.items():
             gw._snapshot(definition, description, deployment_id)
         ids = {name: name for name in self.deployments}
-        if any(CURRENT in (s.deployment, *s.history) for s in self.stages):
+        served = [d for s in self.stages for d in (s.deployment, *s.history)]
+        served += [s.canary.deployment for s in self.stages if s.canary is not None]
+        if CURRENT in served:
             ids[CURRENT] = gw._snapshot(self.definition, "current definition").id
         for stage in self.stages:
             first, *later = [ids[d] for d in (*stage.history, stage.deployment)]
@@ -393,6 +405,14 @@ class LoadedConfig:
             )
             for deployment_id in later:
                 gw.update_stage(stage.name, deployment_id=deployment_id)
+            if stage.canary is not None:
+                gw.update_canary(
+                    stage.name,
+                    percent=stage.canary.percent,
+                    variables=stage.canary.variables,
+                    deployment_id=ids[stage.canary.deployment],
+                    use_stage_cache=stage.canary.use_stage_cache,
+                )
         return gw
 
 
@@ -553,24 +573,37 @@ def _function(name: str, node: _Node, base_dir: Path) -> _FunctionSpec:
             versions[version] = (_import(parts["handler"], base_dir, what="handler"), description)
         else:
             versions[version] = (_import(spec, base_dir, what="handler"), "")
-    aliases = {}
+    # Aliases are checked by a scratch registry: the same rules as gw.functions.set_alias.
+    scratch = Functions("us-east-1", "123456789012")
+    scratch.register(name, handler)
+    for version_handler, _ in versions.values():
+        scratch.publish_version(name, version_handler)
+    aliases: dict[str, tuple[str, dict[str, float]]] = {}
     for alias, target in entries.get("aliases", _Node({}, "")).mapping().items():
-        if isinstance(target.value, (dict, list)) or target.value is None:
-            raise target.error(
-                f"an alias points at one version, got {_show(target.value)}",
+        weights: dict[str, float] = {}
+        if isinstance(target.value, dict):
+            parts = target.mapping(("version", "weights"))
+            if "version" not in parts:
+                raise target.error("missing 'version'", 'e.g. {version: "2", weights: {"3": 0.1}}')
+            version_node = parts["version"]
+            for extra, weight in parts.get("weights", _Node({}, "")).mapping().items():
+                weights[extra] = weight.number(0.0, 1.0)
+        else:
+            version_node = target
+        if isinstance(version_node.value, (dict, list)) or version_node.value is None:
+            raise version_node.error(
+                f"an alias points at one version, got {_show(version_node.value)}",
                 f"use a declared version ({', '.join(versions) or 'none'}) or $LATEST",
             )
-        version = str(target.value)
+        version = str(version_node.value)
         if version != "$LATEST" and version not in versions:
-            raise target.error(
+            raise version_node.error(
                 f"alias {alias!r} points at version {version!r}, which is not declared",
                 f"declared versions: {', '.join(versions) or 'none'} (or $LATEST)",
             )
-        if re.fullmatch(r"\d+", alias) or not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", alias):
-            raise target.error(
-                f"invalid alias name {alias!r}", "use letters, digits, '-' or '_', not only digits"
-            )
-        aliases[alias] = version
+        with target.located():
+            scratch.set_alias(name, alias, version, weights=weights)
+        aliases[alias] = (version, weights)
     return _FunctionSpec(name, handler, environment, timeout, memory, versions, aliases)
 
 
@@ -591,20 +624,14 @@ def _env_value(node: _Node) -> str:
 def _stage(name: str, node: _Node, deployments: dict[str, Any]) -> _StageSpec:
     with node.located():
         check_stage_name(name)
-    entries = node.mapping(("variables", "description", "history", "deployment", *_LATER))
+    entries = node.mapping(("variables", "description", "history", "deployment", "canary", *_LATER))
     for key in _LATER:
         if key in entries:
             raise entries[key].error(
                 f"stage setting {key!r} is not supported yet by this version of pytest-apistages",
                 "remove the key for now",
             )
-    variables: dict[str, str] = {}
-    if "variables" in entries:
-        node_vars = entries["variables"]
-        for var_node in node_vars.mapping().values():
-            _scalar_text(var_node, "stage variable values")
-        with node_vars.located():
-            variables = check_variables(node_vars.value or {})
+    variables = _variables(entries["variables"]) if "variables" in entries else {}
     known = [*deployments, CURRENT]
 
     def deployment_ref(ref: _Node) -> str:
@@ -627,7 +654,32 @@ def _stage(name: str, node: _Node, deployments: dict[str, Any]) -> _StageSpec:
     )
     deployment = deployment_ref(entries["deployment"]) if "deployment" in entries else CURRENT
     description = entries["description"].string() if "description" in entries else ""
-    return _StageSpec(name, variables, description, history, deployment)
+    canary = None
+    if "canary" in entries:
+        parts = entries["canary"].mapping(("percent", "variables", "deployment", "use_stage_cache"))
+        if "percent" not in parts:
+            raise entries["canary"].error("missing 'percent'", "e.g. canary: {percent: 10}")
+        canary = _CanarySpec(
+            parts["percent"].number(0.0, 100.0, " %"),
+            _variables(parts["variables"]) if "variables" in parts else {},
+            deployment_ref(parts["deployment"]) if "deployment" in parts else CURRENT,
+            _boolean(parts["use_stage_cache"]) if "use_stage_cache" in parts else False,
+        )
+    return _StageSpec(name, variables, description, history, deployment, canary)
+
+
+def _variables(node: _Node) -> dict[str, str]:
+    """Stage variables (or canary overrides) under AWS's rules."""
+    for value in node.mapping().values():
+        _scalar_text(value, "stage variable values")
+    with node.located():
+        return check_variables(node.value or {})
+
+
+def _boolean(node: _Node) -> bool:
+    if not isinstance(node.value, bool):
+        raise node.error(f"expected true or false, got {_show(node.value)}")
+    return node.value
 
 
 def _import(node: _Node, base_dir: Path, what: str) -> Any:

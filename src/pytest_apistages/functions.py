@@ -4,6 +4,7 @@ accepts for them, and the context object and environment a handler runs with."""
 from __future__ import annotations
 
 import os
+import random
 import re
 import threading
 import time
@@ -44,10 +45,20 @@ class FunctionVersion:
 
 @dataclass(frozen=True)
 class Alias:
-    """A name that points at a version."""
+    """A name that points at a version; `weights` (AWS's routing config) sends a share of its
+    invocations to another version, as SAM/CodeDeploy traffic shifting does."""
 
     name: str
     version: str
+    weights: Mapping[str, float] = field(default_factory=frozen_map)
+
+    def pick(self, draw: float) -> str:
+        """The version one invocation runs, for a uniform draw in [0, 1)."""
+        for version, weight in self.weights.items():
+            if draw < weight:
+                return version
+            draw -= weight
+        return self.version
 
 
 @dataclass
@@ -73,9 +84,12 @@ class FunctionNotFound(NotFoundError):
 class Functions:
     """The gateway's Lambda functions, addressed as AWS addresses them."""
 
-    def __init__(self, region: str, account_id: str) -> None:
+    def __init__(
+        self, region: str, account_id: str, draw: Callable[[], float] = random.random
+    ) -> None:
         self.region = region
         self.account_id = account_id
+        self._draw = draw  # seeded by the gateway, for weighted aliases
         self._functions: dict[str, _Function] = {}
 
     def register(
@@ -125,10 +139,14 @@ class Functions:
         )
         return version
 
-    def set_alias(self, name: str, alias: str, version: str) -> None:
-        """Create or move an alias to a published version (or $LATEST)."""
+    def set_alias(
+        self, name: str, alias: str, version: str, *, weights: Mapping[str, float] | None = None
+    ) -> None:
+        """Create or move an alias to a published version (or $LATEST). `weights` sends that
+        share (0.0-1.0) of the alias's invocations to one other published version."""
         fn = self._get(name)
         version = str(version)
+        routing = {str(v): w for v, w in (weights or {}).items()}
         if not isinstance(alias, str) or not _ALIAS.match(alias) or alias == "$LATEST":
             raise BadRequestError(
                 f"Invalid alias name {alias!r} for function {name!r}: use letters, digits, '-' "
@@ -139,7 +157,31 @@ class Functions:
                 f"Function not found: {self._arn(name, version)} (published versions of "
                 f"{name!r}: {', '.join(fn.versions) or 'none'})"
             )
-        fn.aliases[alias] = Alias(alias, version)
+        if len(routing) > 1:
+            raise BadRequestError(
+                f"Alias {name}:{alias}: weights may name one additional version, "
+                f"got {', '.join(routing)}"
+            )
+        for extra, weight in routing.items():
+            if extra == version or extra == "$LATEST" or extra not in fn.versions:
+                raise BadRequestError(
+                    f"Alias {name}:{alias}: weighted version {extra!r} must be a published "
+                    f"version other than {version!r} (published: {_listed(fn.versions)})"
+                )
+            if (
+                isinstance(weight, bool)
+                or not isinstance(weight, (int, float))
+                or not (0.0 <= weight <= 1.0)
+            ):
+                raise BadRequestError(
+                    f"Alias {name}:{alias}: weight of version {extra} must be 0.0-1.0, "
+                    f"got {weight!r}"
+                )
+        if routing and version == "$LATEST":
+            raise BadRequestError(
+                f"Alias {name}:{alias}: a weighted alias must point at a published version"
+            )
+        fn.aliases[alias] = Alias(alias, version, frozen_map(routing))
 
     def names(self) -> list[str]:
         return list(self._functions)
@@ -162,7 +204,8 @@ class Functions:
         if qualifier in fn.versions:
             return Resolved(fn.versions[qualifier], invoked, qualifier)
         if qualifier in fn.aliases:
-            version = fn.aliases[qualifier].version
+            alias = fn.aliases[qualifier]
+            version = alias.pick(self._draw()) if alias.weights else alias.version
             target = fn.latest if version == "$LATEST" else fn.versions[version]
             return Resolved(target, invoked, qualifier)
         raise FunctionNotFound(f"Function not found: {invoked}")
@@ -179,6 +222,10 @@ class Functions:
             raise FunctionNotFound(
                 f"Function not found: {self._arn(name)} (functions: {known})"
             ) from None
+
+
+def _listed(names: Mapping[str, Any]) -> str:
+    return ", ".join(names) or "none"
 
 
 def parse_reference(reference: str) -> tuple[str, str | None]:

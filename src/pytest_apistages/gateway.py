@@ -194,11 +194,12 @@ class Gateway:
         self.account_id = account_id
         self.seed = seed
         self.seed_origin = f"replay with Gateway(seed={seed})"
-        self.functions = Functions(region, account_id)
+        self.functions = Functions(region, account_id, self._alias_draw)
         self.backends = Backends()
         self.clock = Clock()
         self._rng = random.Random(seed)
         self._canary_rng = random.Random(f"{seed}:canary")
+        self._alias_rng = random.Random(f"{seed}:alias")
         self._lock = threading.RLock()
         self._deployments: dict[str, Deployment] = {}
         self._stages: dict[str, Stage] = {}
@@ -562,6 +563,10 @@ class Gateway:
             return bool(forced)
         with self._lock:
             return self._canary_rng.random() * 100 < percent
+
+    def _alias_draw(self) -> float:
+        with self._lock:
+            return self._alias_rng.random()
 
     def _random_bits(self, n: int) -> int:
         with self._lock:

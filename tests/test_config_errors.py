@@ -871,7 +871,7 @@ CASES = [
         "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {dev: {variables: {alias: 'a*b'}}}\n",
         "apistages.yaml: stages.dev.variables: Invalid stage variable value: a*b.  Please use "
         "values with alphanumeric characters and the symbols ' ', -', '.', '_', ':', '/', '?', "
-        "'&', '=', and ','. (up to 512 characters)",
+        "'&', '=', and ','.",
     ),
     bad(
         "stage-variable-value-null",

@@ -143,10 +143,12 @@ def test_stage_and_variable_names_use_aws_rules_and_messages(gw):
         gw.deploy("prod", variables={"empty": ""})
     with pytest.raises(BadRequestError, match="Invalid stage variable value: a b"):
         gw.deploy("prod", variables={"spaced": "a b"})
-    with pytest.raises(BadRequestError, match="Invalid stage variable value"):
+    with pytest.raises(BadRequestError, match="the value is 513 characters, the limit is 512"):
         gw.deploy("prod", variables={"long": "x" * 513})
-    with pytest.raises(BadRequestError, match="Invalid stage variable name"):
+    with pytest.raises(BadRequestError, match="is longer than 64 characters"):
         gw.deploy("prod", variables={"n" * 65: "x"})
+    with pytest.raises(BadRequestError, match="Stage variable gone has no value"):
+        gw.deploy("prod", variables={"gone": None})
     assert gw.stages == {}
 
 
@@ -187,3 +189,46 @@ def test_deployment_ids_and_request_ids_are_reproducible_by_seed():
     assert run(1) == run(1)
     assert run(1)[:2] != run(2)[:2]
     assert run(1)[2] == run(2)[2]
+
+
+def test_rollback_undoes_moves_in_the_order_they_were_made(gw):
+    d1 = gw.deploy("prod").id
+    gw.api.put_route("GET /items", mock('"v2"'))
+    d2 = gw.deploy().id
+    gw.api.put_route("GET /items", mock('"v3"'))
+    d3 = gw.deploy("prod").id  # prod: d1 -> d3
+    gw.update_stage("prod", deployment_id=d2)  # prod: d1 -> d3 -> d2
+    gw.update_stage("prod", deployment_id=d2)  # no move, no new history entry
+
+    assert gw.stage("prod").history == (d1, d3, d2)
+    assert gw.rollback("prod").id == d3
+    assert gw.rollback("prod").id == d1
+    assert gw.stage("prod").history == (d1,)
+
+
+def test_rollback_skips_deployments_deleted_since(gw):
+    d1 = gw.deploy("prod").id
+    gw.api.put_route("GET /items", mock('"v2"'))
+    d2 = gw.deploy("prod").id
+    gw.api.put_route("GET /items", mock('"v3"'))
+    gw.deploy("prod")
+    gw.delete_deployment(d2)
+
+    assert gw.rollback("prod").id == d1
+
+
+def test_update_stage_changes_nothing_when_it_is_refused(gw):
+    gw.deploy("prod", variables={"a": "1"})
+    before = gw.stage("prod")
+
+    with pytest.raises(BadRequestError, match="Deployment id does not exist"):
+        gw.update_stage("prod", variables={"a": "2"}, description="x", deployment_id="nope")
+
+    assert gw.stage("prod") == before
+
+
+def test_deploy_variables_merge_and_none_removes(gw):
+    gw.deploy("prod", variables={"a": "1", "b": "2"})
+    gw.deploy("prod", variables={"a": None, "c": "3"})
+
+    assert dict(gw.stage("prod").variables) == {"b": "2", "c": "3"}

@@ -27,6 +27,7 @@ from .model import (
     DEFAULT_TIMEOUT_MS,
     INTEGRATION_TYPES,
     METHODS,
+    NO_METHODS,
     ApiDefinition,
     Integration,
     Route,
@@ -39,7 +40,6 @@ from .model import (
 CURRENT = "current"
 _LATER = ("throttling", "caching", "logging", "metrics", "access_log", "method_settings")
 _DEPLOYMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_NO_METHODS = "The REST API doesn't contain any methods"
 
 
 class _DuplicateKey(yaml.MarkedYAMLError):
@@ -476,7 +476,7 @@ def _load(root: _Node, base_dir: Path) -> LoadedConfig:
         if "routes" not in entries:
             raise node.error("missing 'routes'", "a deployment lists the routes it served")
         if not entries["routes"].value:
-            raise entries["routes"].error(_NO_METHODS, "a deployment serves at least one route")
+            raise entries["routes"].error(NO_METHODS, "a deployment serves at least one route")
         routes = frozen_map(_routes(entries["routes"]))
         types_node = _one_of(entries, "binary_media_types", "binaryMediaTypes")
         types = binary if types_node is None else _binary_types(types_node)
@@ -500,7 +500,7 @@ def _load(root: _Node, base_dir: Path) -> LoadedConfig:
     serving_current = [s.name for s in stages if CURRENT in (s.deployment, *s.history)]
     if not definition.routes and serving_current:
         raise api["routes"].error(
-            _NO_METHODS,
+            NO_METHODS,
             f"stage {serving_current[0]!r} serves the current definition: add a route, or give "
             f"the stage a 'deployment:' from 'deployments'",
         )

@@ -20,6 +20,7 @@ from .errors import BadRequestError, NotFoundError
 from .functions import Functions
 from .metrics import Metrics
 from .model import (
+    NO_METHODS,
     ApiDefinition,
     Canary,
     Deployment,
@@ -237,17 +238,16 @@ class Gateway:
         """Snapshot the working API as a new deployment and point `stage` at it (created if
         absent). `variables` are merged into the stage's, as `update_stage` does."""
         if not self.api.routes:
-            raise BadRequestError("The REST API doesn't contain any methods")
-        checked = check_variables(variables or {})
+            raise BadRequestError(NO_METHODS)
         if stage is not None:
             check_stage_name(stage)
         with self._lock:
             deployment = self._snapshot(self.api.definition, description)
             if stage is not None:
                 if stage in self._stages:
-                    self._point(stage, deployment.id, checked)
+                    self._point(stage, deployment.id, variables)
                 else:
-                    self.create_stage(stage, deployment.id, variables=checked)
+                    self.create_stage(stage, deployment.id, variables=variables)
         return deployment
 
     def create_stage(
@@ -306,33 +306,38 @@ class Gateway:
         """Change a stage at once, as on AWS. Variables merge; a value of None removes one."""
         with self._lock:
             stage = self.stage(name)
+            changes: dict[str, Any] = {}
+            if deployment_id is not None:
+                self.deployment(deployment_id)  # checked before anything changes
             if variables is not None:
-                stage = self._replace(
-                    stage, variables=frozen_map(_merged(stage.variables, variables))
-                )
+                changes["variables"] = frozen_map(_merged(stage.variables, variables))
             if description is not None:
-                stage = self._replace(stage, description=description)
+                changes["description"] = description
+            stage = self._replace(stage, **changes)
             if deployment_id is not None:
                 stage = self._point(name, deployment_id)
             return stage
 
     def rollback(self, stage: str, to: str | None = None) -> Deployment:
-        """Point the stage back at the deployment before its current one, or at `to`."""
+        """Undo the stage's last move: back to the deployment it served before (again and
+        again, through its history), or to the deployment `to`."""
         with self._lock:
             current = self.stage(stage)
-            if to is None:
-                order = list(self._deployments)
-                position = order.index(current.deployment_id)
-                earlier = [d for d in current.history if d in self._deployments
-                           and order.index(d) < position]  # fmt: skip
-                if not earlier:
-                    raise BadRequestError(
-                        f"Stage {stage!r} has no earlier deployment to roll back to: it has only "
-                        f"served {', '.join(dict.fromkeys(current.history))}"
-                    )
-                to = max(earlier, key=order.index)
-            self._point(stage, to)
-            return self._deployments[to]
+            if to is not None:
+                self._point(stage, to)
+                return self._deployments[to]
+            history = list(current.history)
+            while history and (
+                history[-1] == current.deployment_id or history[-1] not in self._deployments
+            ):
+                history.pop()  # the current deployment, and any deleted since
+            if not history:
+                raise BadRequestError(
+                    f"Stage {stage!r} has no earlier deployment to roll back to "
+                    f"(history: {', '.join(current.history)})"
+                )
+            self._replace(current, deployment_id=history[-1], history=tuple(history))
+            return self._deployments[history[-1]]
 
     # -- canary releases ---------------------------------------------------------------------
 
@@ -525,14 +530,20 @@ class Gateway:
             self._deployments[deployment_id] = deployment
             return deployment
 
-    def _point(self, name: str, deployment_id: str, variables: Mapping[str, str] = {}) -> Stage:
+    def _point(
+        self, name: str, deployment_id: str, variables: Mapping[str, Any] | None = None
+    ) -> Stage:
+        """Move a stage to a deployment (pushed on its history unless already current)."""
         self.deployment(deployment_id)
         stage = self._stages[name]
+        history = stage.history
+        if history[-1:] != (deployment_id,):
+            history = (*history, deployment_id)
         return self._replace(
             stage,
             deployment_id=deployment_id,
-            history=(*stage.history, deployment_id),
-            variables=frozen_map({**stage.variables, **variables}),
+            history=history,
+            variables=frozen_map(_merged(stage.variables, variables or {})),
         )
 
     def _replace(self, stage: Stage, **changes: Any) -> Stage:

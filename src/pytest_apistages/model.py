@@ -21,11 +21,12 @@ HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 METHODS = (*HTTP_METHODS, "ANY")
 INTEGRATION_TYPES = ("AWS_PROXY", "HTTP_PROXY", "HTTP", "MOCK")
 DEFAULT_TIMEOUT_MS = 29000
+NO_METHODS = "The REST API doesn't contain any methods"
 
 _SEGMENT = re.compile(r"^(?:[A-Za-z0-9_\-.,:]+|\{[A-Za-z0-9_\-.]+\+?\})$")
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-_VARIABLE_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
-_VARIABLE_VALUE = re.compile(r"^[A-Za-z0-9\-._~:/?#&=,]{1,512}$")
+_VARIABLE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+_VARIABLE_VALUE = re.compile(r"^[A-Za-z0-9\-._~:/?#&=,]+$")
 
 
 def frozen_map(items: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
@@ -217,12 +218,21 @@ def check_variables(variables: Mapping[str, Any]) -> dict[str, str]:
             raise BadRequestError(
                 f"Invalid stage variable name: {name}.  Please use names with only word characters."
             )
+        if len(name) > 64:
+            raise BadRequestError(
+                f"Stage variable name {name[:20]}... is longer than 64 characters"
+            )
+        if value is None:
+            raise BadRequestError(f"Stage variable {name} has no value (None)")
         text = str(value).lower() if isinstance(value, bool) else str(value)
         if not _VARIABLE_VALUE.match(text):
             raise BadRequestError(
                 f"Invalid stage variable value: {text}.  Please use values with alphanumeric "
                 f"characters and the symbols ' ', -', '.', '_', ':', '/', '?', '&', '=', and ','."
-                f" (up to 512 characters)"
+            )
+        if len(text) > 512:
+            raise BadRequestError(
+                f"Stage variable {name}: the value is {len(text)} characters, the limit is 512"
             )
         checked[name] = text
     return checked

@@ -565,17 +565,31 @@ def test_mock_answers_status_headers_and_body(gw: Gateway) -> None:
     ]
 
 
-def test_mock_header_with_an_undefined_stage_variable_is_a_500(gw: Gateway) -> None:
+def test_mock_header_with_an_undefined_stage_variable_renders_empty(gw: Gateway) -> None:
+    """As in a mapping template, recorded on AWS: an undefined variable renders as ""."""
     gw.api.put_route(
-        "GET /health", {"type": "MOCK", "headers": {"X-Env": "${stageVariables.nope}"}}
+        "GET /health", {"type": "MOCK", "headers": {"X-Env": "env=${stageVariables.nope}"}}
     )
     gw.deploy("dev")
 
     response = gw.client("dev").get("/health")
 
+    assert response.status_code == 200
+    assert response.headers["X-Env"] == "env="
+
+
+def test_http_status_without_a_matching_or_default_response_is_a_500(gw: Gateway) -> None:
+    gw.backends.mount("status.test", lambda environ, start: (start("404 Not Found", []), [b""])[1])
+    gw.api.put_route(
+        "GET /s", {"type": "HTTP", "uri": "http://status.test/", "responses": {"2\\d{2}": 200}}
+    )
+    gw.deploy("dev")
+
+    response = gw.client("dev").get("/s")
+
     assert response.status_code == 500
     assert response.data == INTERNAL_ERROR
-    assert response.headers["x-amzn-ErrorType"] == "InternalServerErrorException"
+    assert any("No match for output mapping" in e.message for e in gw.logs("dev"))
 
 
 def test_backend_sees_only_the_clients_headers_and_api_gateways_user_agent():

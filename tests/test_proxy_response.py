@@ -217,15 +217,11 @@ def test_name_in_both_maps_gives_multi_then_solo_with_the_multi_casing() -> None
         )
     )
     response = gw.client("test").get("/x")
-    assert response.headers.getlist("tesT-Multi") == ["value-multi", "value-solo"]
-    assert as_recorded(response) == {
-        "tesT-Multi": "value-multi, value-solo",
-        **{k: v for k, v in as_recorded(response).items() if k != "tesT-Multi"},
-    }
+    assert response.headers.getlist("tesT-Multi") == [recorded["tesT-Multi"]]
     assert recorded["tesT-Multi"] == "value-multi, value-solo"
 
 
-def test_each_multi_value_is_its_own_header_line() -> None:
+def test_each_cookie_is_its_own_set_cookie_line() -> None:
     """Several Set-Cookie headers stay several (one joined cookie would be a different cookie)."""
     gw = gateway(returning({"multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]}}))
     response = gw.client("test").get("/x")

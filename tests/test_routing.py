@@ -147,3 +147,40 @@ def test_bad_routes_are_refused_with_aws_wording(routes, message):
         for key in routes:
             gw.api.put_route(key, {"type": "MOCK"})
     assert message in str(refused.value)
+
+
+def test_any_covers_the_seven_verbs_and_nothing_else():
+    gw = route_names("ANY /things")
+
+    for method in ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"):
+        assert gw.client("s").open("/things", method=method).status_code == 200, method
+    assert gw.client("s").open("/things", method="PROPFIND").status_code == 403
+
+
+def test_non_ascii_paths_stay_percent_encoded_as_on_aws():
+    gw = Gateway()
+    gw.functions.register("echo", lambda event, context: {"body": json.dumps(event)})
+    gw.api.put_route("GET /pets/{id}", "echo")
+    gw.deploy("s")
+
+    event = gw.client("s").get("/pets/café").json()
+
+    assert event["path"] == "/pets/caf%C3%A9"
+    assert event["pathParameters"] == {"id": "caf%C3%A9"}
+
+
+def test_configuration_errors_are_logged_for_pytest_to_show(caplog):
+    gw = Gateway()
+    gw.api.put_route("GET /x", "missing-function")
+    gw.deploy("s")
+
+    with caplog.at_level("INFO", logger="pytest_apistages"):
+        assert gw.client("s").get("/x").status_code == 500
+        assert gw.client("s").get("/nothing").status_code == 403
+
+    warning, info = caplog.records
+    assert warning.levelname == "WARNING"
+    assert "GET /x on stage s: 500 API_CONFIGURATION_ERROR" in warning.getMessage()
+    assert "Function not found" in warning.getMessage()
+    assert info.levelname == "INFO"
+    assert "403 MISSING_AUTHENTICATION_TOKEN" in info.getMessage()

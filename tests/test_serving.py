@@ -264,3 +264,28 @@ def test_server_is_shut_down_after_the_with_block(gw: Gateway) -> None:
 
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{base_url}/dev/health", timeout=2)
+
+
+def test_negative_content_length_does_not_hang_the_server() -> None:
+    import socket
+
+    gw = Gateway("neg")
+    gw.api.put_route("POST /x", {"type": "MOCK", "body": "{}"})
+    gw.deploy("s")
+    with gw.serve() as base_url:
+        host, port = base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(b"POST /s/x HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n")
+            answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 200")
+
+
+def test_bytes_header_values_under_intercept() -> None:
+    gw = Gateway("bytes")
+    gw.functions.register("echo", lambda event, context: {"body": json.dumps(event["headers"])})
+    gw.api.put_route("GET /x", "echo")
+    gw.deploy("s")
+    with gw.intercept():
+        response = requests.get(gw.url("s", "/x"), headers={"X-B": b"val"})
+    assert response.status_code == 200
+    assert response.json()["X-B"] == "val"

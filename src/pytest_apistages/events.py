@@ -174,8 +174,12 @@ def parse_proxy_response(result: Any, accept_binary: bool) -> ProxyResponse:
     for name, value in single.items():
         shown, values = merged.get(name.lower(), (name, []))
         merged[name.lower()] = (shown, [*values, _header_text(value)])
-    # Each value is its own header line, as AWS sends several Set-Cookie headers.
-    headers = [(name, value) for name, values in merged.values() for value in values]
+    # One line per name with the values joined (recorded), but Set-Cookie a line per cookie.
+    headers = [
+        (name, value)
+        for name, values in merged.values()
+        for value in (values if name.lower() == "set-cookie" else [", ".join(values)])
+    ]
     if "content-type" not in merged:
         headers.append(("Content-Type", "application/json"))
     body = result.get("body")

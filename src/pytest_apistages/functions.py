@@ -260,11 +260,18 @@ class LambdaContext:
         self.identity = None
         self.client_context = None
         self.tenant_id = None
-        self._deadline = time.monotonic() + fn.timeout
+        self._timeout = fn.timeout
+        self._deadline = time.perf_counter() + fn.timeout
         self._region = region
 
+    def start(self) -> float:
+        """Start the function's clock when the handler is about to run; returns the start."""
+        now = time.perf_counter()
+        self._deadline = now + self._timeout
+        return now
+
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+        return max(0, int((self._deadline - time.perf_counter()) * 1000))
 
     def runtime_environment(self) -> dict[str, str]:
         """The reserved variables the Lambda runtime sets, beside the function's own."""

@@ -8,9 +8,9 @@ Each step is a plain function; a step that must answer early raises `GatewayFail
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,8 @@ MAX_PAYLOAD = 10 * 1024 * 1024
 RAW_HEADERS_KEY = "apistages.raw_headers"
 FORCE_CANARY_KEY = "apistages.force_canary"  # test-only, not an AWS feature
 RECORD_SINK_KEY = "apistages.record_sink"  # a list the invocation record is appended to
+logger = logging.getLogger("pytest_apistages")
+_URI_SAFE = "/?#[]@!$&'()*+,;=:-._~%"
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 
 
@@ -99,14 +101,15 @@ class RequestContext:
                 found = value
         return found
 
-    def substitute(self, text: str) -> str:
-        """Replace `${stageVariables.x}`; an undefined one is an error for the caller to map."""
+    def substitute(self, text: str, undefined: str | None = None) -> str:
+        """Replace `${stageVariables.x}`. An undefined one renders as `undefined` where given
+        (templates render ""), else it is an error for the caller to map."""
 
         def value(m: re.Match[str]) -> str:
-            try:
-                return self.variables[m.group(1)]
-            except KeyError:
-                raise UndefinedStageVariable(m.group(1)) from None
+            found = self.variables.get(m.group(1), undefined)
+            if found is None:
+                raise UndefinedStageVariable(m.group(1))
+            return found
 
         return _STAGE_VARIABLE.sub(value, text)
 
@@ -131,7 +134,14 @@ def handle(gateway: Gateway, environ: dict[str, Any]) -> Response:
         error = failure.kind.response_type
         if failure.reason:
             ctx.log.append(failure.reason)
-    add_gateway_headers(ctx, response)
+        # Through Python logging too, so pytest shows why a test got this answer.
+        logger.log(
+            logging.WARNING if failure.kind.status >= 500 else logging.INFO,
+            "%s %s on stage %s: %s %s: %s",
+            ctx.method, ctx.path, ctx.stage_name, failure.kind.status, error, failure.reason,
+        )  # fmt: skip
+    if error != errors.PAYLOAD_TOO_LARGE.response_type:  # that answer has none of them
+        add_gateway_headers(ctx, response)
     ctx.log.append(f"Method completed with status: {response.status_code}")
     record = Invocation.from_context(ctx, response.status_code, error)
     gateway._record(ctx, record)
@@ -141,8 +151,12 @@ def handle(gateway: Gateway, environ: dict[str, Any]) -> Response:
 
 
 def read_request(gateway: Gateway, environ: dict[str, Any]) -> RequestContext:
+    """What arrived, as API Gateway sees it: the raw (not URL-decoded) path and query, the
+    header names in the client's case, and the ids and time of this request."""
     raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if raw_uri:
+        # WSGI carries the request line as latin-1 text; non-ASCII bytes travel %-encoded.
+        raw_uri = quote(raw_uri.encode("latin-1", "replace"), safe=_URI_SAFE)
         raw_path, mark, query = raw_uri.partition("?")
         if not mark:
             query = environ.get("QUERY_STRING", "")
@@ -203,7 +217,7 @@ def read_body(ctx: RequestContext) -> None:
     environ = ctx.environ
     stream = environ.get("wsgi.input")
     try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
+        length = max(0, int(environ.get("CONTENT_LENGTH") or 0))
     except ValueError:
         length = 0
     if length > MAX_PAYLOAD:
@@ -268,26 +282,20 @@ STEPS: tuple[Callable[[RequestContext], None], ...] = (
 
 
 def integrate(ctx: RequestContext) -> Response:
-    """Run the matched route's integration; every unexpected error becomes a logged 500."""
+    """Run the matched route's integration. Errors of the user's code or configuration become
+    API Gateway's answers; an error of the emulator itself propagates, so it is seen."""
     from .integrations import INTEGRATIONS
 
     assert ctx.match is not None
     integration = ctx.match.route.integration
     try:
         return INTEGRATIONS[integration.type](ctx, integration)
-    except GatewayFailure:
-        raise
     except UndefinedStageVariable as e:
         raise GatewayFailure(
             errors.API_CONFIGURATION_ERROR,
             f"Execution failed due to configuration error: stage variable {e} is not defined "
             f"on stage {ctx.stage_name}",
         ) from e
-    except Exception:
-        raise GatewayFailure(
-            errors.API_CONFIGURATION_ERROR,
-            "Execution failed due to an internal error:\n" + traceback.format_exc(),
-        ) from None
 
 
 def error_response(kind: GatewayErrorKind) -> Response:
@@ -298,8 +306,6 @@ def error_response(kind: GatewayErrorKind) -> Response:
 
 
 def add_gateway_headers(ctx: RequestContext, response: Response) -> None:
-    if response.status_code == 413 and response.headers.get("x-amzn-ErrorType") is None:
-        return  # the 10 MB answer carries none of API Gateway's headers
     response.headers["x-amzn-RequestId"] = ctx.request_id
     response.headers["x-amz-apigw-id"] = ctx.extended_request_id
     response.headers["X-Amzn-Trace-Id"] = trace_id(ctx)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 
-from .model import Route
+from .model import HTTP_METHODS, Route
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Router:
             pattern, names = _werkzeug_pattern(route.segments)
             rule = Rule(pattern, endpoint=route.key)
             # werkzeug adds HEAD to every GET rule; API Gateway does not.
-            rule.methods = None if route.method == "ANY" else {route.method}
+            rule.methods = set(HTTP_METHODS) if route.method == "ANY" else {route.method}
             self._names[route.key] = names
             rules.append(rule)
         self._adapter = Map(rules, strict_slashes=False, merge_slashes=False).bind("gateway")

@@ -58,9 +58,18 @@ def _serve_prepared(gateway: Gateway, request: requests.PreparedRequest) -> Any:
     finally:
         builder.close()
     environ["REQUEST_URI"] = environ["RAW_URI"] = "/" + path
-    environ[RAW_HEADERS_KEY] = [("Host", netloc), *request.headers.items()]
+    environ[RAW_HEADERS_KEY] = [("Host", netloc), *map(_text_header, request.headers.items())]
     status, headers, data = gateway.call(environ)
     return status, headers, data
+
+
+def _text_header(item: tuple[str | bytes, str | bytes]) -> tuple[str, str]:
+    """requests allows bytes header names and values; on the wire they are latin-1."""
+    name, value = item
+    return (
+        name.decode("latin-1") if isinstance(name, bytes) else name,
+        value.decode("latin-1") if isinstance(value, bytes) else value,
+    )
 
 
 class _RawHeadersHandler(WSGIRequestHandler):

@@ -181,11 +181,21 @@ def _parameter_value(ctx: RequestContext, source: str) -> str | None:
 
 
 def _selected_status(integration: Integration, backend_status: int) -> int:
-    """Integration responses: the first selection pattern matching the backend status wins."""
+    """Integration responses: the first selection pattern matching the backend status wins,
+    else `default`; with neither, AWS fails the request. No responses at all means 200."""
+    if not integration.responses:
+        return 200
     for pattern, status in integration.responses:
         if pattern != "default" and re.fullmatch(pattern, str(backend_status)):
             return status
-    return dict(integration.responses).get("default", 200)
+    default = dict(integration.responses).get("default")
+    if default is None:
+        raise GatewayFailure(
+            errors.API_CONFIGURATION_ERROR,
+            f"Execution failed due to configuration error: No match for output mapping and no "
+            f"default output mapping configured. Endpoint Response Status Code: {backend_status}",
+        )
+    return default
 
 
 def _response_headers(backend_headers: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import logging
 import time
 import traceback
 import uuid
-from typing import Any
+from typing import Any, NoReturn
 
 from werkzeug.wrappers import Response
 
@@ -24,7 +23,6 @@ from ..model import Integration
 from ..pipeline import GatewayFailure, RequestContext
 
 LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024
-logger = logging.getLogger("pytest_apistages")
 
 
 def invoke(ctx: RequestContext, integration: Integration) -> Response:
@@ -55,12 +53,12 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
         resolved, str(uuid.UUID(int=ctx.gateway._random_bits(128))), ctx.gateway.region
     )
     environment = {**context.runtime_environment(), **resolved.function.environment}
-    started = time.perf_counter()
     with function_environment(environment):
+        started = context.start()  # waiting for the environment is not run time
         try:
             result = resolved.function.handler(json.loads(payload), context)
         except Exception:
-            return _lambda_error(
+            _lambda_error(
                 ctx,
                 "Lambda invocation failed with status: 200. Function error:\n"
                 + traceback.format_exc(),
@@ -74,11 +72,11 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
             f"the integration timeout is {integration.timeout_ms} ms",
         )
     if elapsed > resolved.function.timeout:
-        return _lambda_error(ctx, f"Task timed out after {resolved.function.timeout:.2f} seconds")
+        _lambda_error(ctx, f"Task timed out after {resolved.function.timeout:.2f} seconds")
     try:
         result = json.loads(json.dumps(result))
     except (TypeError, ValueError) as e:
-        return _lambda_error(ctx, f"Runtime.MarshalError: Unable to marshal response: {e}")
+        _lambda_error(ctx, f"Runtime.MarshalError: Unable to marshal response: {e}")
     ctx.log.append(f"Endpoint response body before transformations: {_short(result)}")
     try:
         parsed = parse_proxy_response(result, _accepts_binary(ctx))
@@ -96,8 +94,7 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
     return Response(parsed.body, status=parsed.status, headers=parsed.headers)
 
 
-def _lambda_error(ctx: RequestContext, detail: str) -> Response:
-    logger.error("%s %s on stage %s: %s", ctx.method, ctx.path, ctx.stage_name, detail)
+def _lambda_error(ctx: RequestContext, detail: str) -> NoReturn:
     raise GatewayFailure(errors.LAMBDA_ERROR, detail)
 
 

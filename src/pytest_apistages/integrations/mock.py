@@ -1,4 +1,5 @@
-"""MOCK: a static answer, no backend."""
+"""MOCK: a static answer, no backend. Header values may use `${stageVariables.x}`, rendered as
+in a mapping template (an undefined variable is empty)."""
 
 from __future__ import annotations
 
@@ -13,5 +14,5 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
     response = Response(integration.body, status=integration.status)
     response.headers["Content-Type"] = "application/json"
     for name, value in integration.headers.items():
-        response.headers[name] = ctx.substitute(value)
+        response.headers[name] = ctx.substitute(value, undefined="")
     return response

@@ -183,9 +183,6 @@ class Functions:
             )
         fn.aliases[alias] = Alias(alias, version, frozen_map(routing))
 
-    def names(self) -> list[str]:
-        return list(self._functions)
-
     def versions(self, name: str) -> dict[str, FunctionVersion]:
         return dict(self._get(name).versions)
 

@@ -117,10 +117,8 @@ class Backends:
 
     def get(self, netloc: str) -> WSGIApplication | None:
         netloc = netloc.lower()
+        # A mount without a port serves that host on any port.
         return self._apps.get(netloc) or self._apps.get(netloc.rsplit(":", 1)[0])
-
-    def hosts(self) -> list[str]:
-        return list(self._apps)
 
 
 class ApiResponse(TestResponse):

@@ -4,7 +4,9 @@ hooks and the report header. A thin layer over `Gateway` and `LoadedConfig`."""
 from __future__ import annotations
 
 import hashlib
+import inspect
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,12 +14,15 @@ pytest.register_assert_rewrite("pytest_apistages.assertions")
 
 from . import hookspecs  # noqa: E402
 from .config import LoadedConfig, load_file  # noqa: E402
-from .errors import ConfigError  # noqa: E402
+from .errors import ApiStagesError, ConfigError  # noqa: E402
 from .gateway import Gateway, StageClient  # noqa: E402
+from .summary import RunSummary  # noqa: E402
 
 DEFAULT_CONFIG = "apistages.yaml"
 CONFIG_KEY = pytest.StashKey[LoadedConfig | None]()
 SEED_KEY = pytest.StashKey[int]()
+SUMMARY_KEY = pytest.StashKey[RunSummary]()
+_WORKER_OUTPUT = "apistages_summary"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -56,6 +61,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "stage(*names): run the test once per API Gateway stage (ids [name]); binds the "
         "`api` and `stage_name` fixtures",
     )
+    config.addinivalue_line(
+        "markers",
+        "canary(percent, variables=None, use_stage_cache=False): deploy the working API as a "
+        "canary on the test's stage before the test",
+    )
+    config.stash[SUMMARY_KEY] = RunSummary()
     if config.getoption("help", False):
         return  # `pytest --help` works while the config file (or the ini seed) is broken
     config.stash[SEED_KEY] = _run_seed(config)
@@ -139,8 +150,54 @@ def gateway(request: pytest.FixtureRequest) -> Gateway:
     # The test's own hook proxy: a conftest's hooks apply to the tests under its folder only.
     ihook = request.node.ihook
     ihook.pytest_apistages_configure(gateway=gw)
+    gw.on_invocation(config.stash[SUMMARY_KEY].add)
     gw.on_invocation(lambda record: ihook.pytest_apistages_invocation(record=record))
+    marker = request.node.get_closest_marker("canary")
+    if marker is not None:
+        _deploy_marked_canary(gw, marker, request)
     return gw
+
+
+def _deploy_marked_canary(gw: Gateway, marker: pytest.Mark, request: pytest.FixtureRequest) -> None:
+    """@pytest.mark.canary(percent=10, variables={...}): a canary of the working API."""
+    where = f"{request.node.nodeid}: @pytest.mark.canary"
+    try:
+        settings = inspect.signature(_canary_settings).bind(*marker.args, **marker.kwargs)
+    except TypeError as e:
+        pytest.fail(f"{where}: {e} (use percent=, variables=, use_stage_cache=)", pytrace=False)
+    stage = request.getfixturevalue("stage_name")
+    try:
+        gw.deploy_canary(stage, description="@pytest.mark.canary", **settings.arguments)
+    except ApiStagesError as e:
+        pytest.fail(f"{where}: {e}", pytrace=False)
+
+
+def _canary_settings(
+    percent: float, variables: dict[str, str] | None = None, use_stage_cache: bool = False
+) -> None:
+    """The signature @pytest.mark.canary accepts."""
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workeroutput"):  # an xdist worker: the controller prints the table
+        config.workeroutput[_WORKER_OUTPUT] = config.stash[SUMMARY_KEY].to_dict()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    output = getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT)
+    if output:
+        node.config.stash[SUMMARY_KEY].merge(output)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    summary = config.stash.get(SUMMARY_KEY, None)
+    if summary is None or not summary.stages or hasattr(config, "workerinput"):
+        return
+    terminalreporter.write_sep("=", "apistages summary")
+    for line in summary.lines():
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture

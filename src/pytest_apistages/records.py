@@ -23,6 +23,7 @@ class Invocation:
     path: str
     deployment_id: str | None
     canary: bool
+    canary_percent: float | None
     route: str | None
     path_parameters: Mapping[str, str]
     stage_variables: Mapping[str, str]
@@ -47,6 +48,7 @@ class Invocation:
             path=ctx.path,
             deployment_id=ctx.deployment.id if ctx.deployment else None,
             canary=ctx.canary,
+            canary_percent=ctx.stage.canary.percent if ctx.stage and ctx.stage.canary else None,
             route=match.route.key if match else None,
             path_parameters=frozen_map(match.path_parameters if match else {}),
             stage_variables=frozen_map(ctx.variables),

@@ -1,0 +1,69 @@
+"""The end-of-run table: per stage, requests, canary share configured vs observed, errors.
+Workers of pytest-xdist send theirs to the controller as plain dicts, which add up."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from .records import Invocation
+
+
+@dataclass
+class StageTotals:
+    requests: int = 0
+    errors_4xx: int = 0
+    errors_5xx: int = 0
+    canary_eligible: int = 0  # requests sent while the stage had a canary
+    canary_served: int = 0
+    canary_expected: float = 0.0  # sum of the configured shares of those requests
+
+    def add(self, record: Invocation) -> None:
+        self.requests += 1
+        self.errors_4xx += 400 <= record.status < 500
+        self.errors_5xx += record.status >= 500
+        if record.canary_percent is not None:
+            self.canary_eligible += 1
+            self.canary_served += record.canary
+            self.canary_expected += record.canary_percent / 100
+
+    def merge(self, other: dict[str, Any]) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + other[f.name])
+
+
+class RunSummary:
+    """Totals per stage over every gateway the run's tests used."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, StageTotals] = {}
+
+    def add(self, record: Invocation) -> None:
+        if record.deployment_id is not None:  # requests to an unknown stage have no stage
+            self.stages.setdefault(record.stage, StageTotals()).add(record)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        return {name: asdict(totals) for name, totals in self.stages.items()}
+
+    def merge(self, data: dict[str, dict[str, Any]]) -> None:
+        for name, totals in data.items():
+            self.stages.setdefault(name, StageTotals()).merge(totals)
+
+    def lines(self) -> list[str]:
+        rows = [("stage", "requests", "canary configured", "canary observed", "4XX", "5XX")]
+        for name, t in sorted(self.stages.items()):
+            configured = observed = "-"
+            if t.canary_eligible:
+                configured = f"{t.canary_expected / t.canary_eligible:.1%}"
+                observed = f"{t.canary_served / t.canary_eligible:.1%} of {t.canary_eligible}"
+            rows.append(
+                (name, str(t.requests), configured, observed, str(t.errors_4xx), str(t.errors_5xx))
+            )
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        return [
+            "  ".join(
+                cell.ljust(w) if i == 0 else cell.rjust(w)
+                for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            )  # fmt: skip
+            for row in rows
+        ]

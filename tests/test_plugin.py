@@ -913,3 +913,114 @@ def test_marker_runs_once_per_stage_even_without_the_stage_fixture(
     result.stdout.fnmatch_lines(
         ["*test_uses_gateway_only[[]dev[]] PASSED*", "*test_uses_gateway_only[[]prod[]] PASSED*"]
     )
+
+
+CANARY_TESTS = """
+    import pytest
+
+    from pytest_apistages.assertions import assert_canary_ratio
+
+
+    @pytest.mark.stage("prod")
+    @pytest.mark.canary(percent=20, variables={"alias": "next"})
+    def test_marked_canary(gateway, api):
+        canary = gateway.stage("prod").canary
+        assert (canary.percent, dict(canary.variables)) == (20.0, {"alias": "next"})
+        assert gateway.client("prod", canary=True).get("/hello").json()["flavour"] == "latest"
+        assert_canary_ratio(gateway, "prod", "/hello", samples=500)
+
+
+    @pytest.mark.stage("dev", "prod")
+    def test_plain(api):
+        assert api.get("/health").status_code == 200
+"""
+
+
+def test_canary_marker_and_the_run_summary(pytester: pytest.Pytester) -> None:
+    write_config(pytester)
+    pytester.makepyfile(test_pt_canary=CANARY_TESTS)
+
+    result = pytester.runpytest()
+
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*= apistages summary =*",
+            "stage  requests  canary configured  canary observed  4XX  5XX",
+            "dev           1                  -                -    0    0",
+            "prod        502              20.0%  *% of 501    0    0",
+        ]
+    )
+
+
+def test_run_summary_adds_up_across_xdist_workers(pytester: pytest.Pytester) -> None:
+    write_config(pytester)
+    pytester.makepyfile(test_pt_canary=CANARY_TESTS)
+    serial = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    parallel = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+
+    parallel.assert_outcomes(passed=3)
+    table = [line for line in serial.outlines if line.startswith(("stage ", "dev ", "prod "))]
+    assert len(table) == 3
+    parallel.stdout.fnmatch_lines(table)
+
+
+@pytest.mark.parametrize(
+    ("marker", "message"),
+    [
+        ("percent=150", "Canary percent must be from 0.0 to 100.0, got 150"),
+        ("10, colour='red'", "got an unexpected keyword argument 'colour'"),
+        ("", "missing a required argument: 'percent'"),
+    ],
+)
+def test_bad_canary_marker_is_a_clear_error(
+    pytester: pytest.Pytester, marker: str, message: str
+) -> None:
+    write_config(pytester)
+    pytester.makepyfile(
+        test_pt_bad_canary=f"""
+        import pytest
+
+
+        @pytest.mark.stage("prod")
+        @pytest.mark.canary({marker})
+        def test_bad(api):
+            pass
+        """
+    )
+
+    result = pytester.runpytest()
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*test_bad*@pytest.mark.canary: *{message}*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_canary_ratio_failure_names_the_seed_to_replay(pytester: pytest.Pytester) -> None:
+    write_config(pytester)
+    pytester.makepyfile(
+        test_pt_ratio="""
+        import pytest
+
+        from pytest_apistages.assertions import assert_canary_ratio
+
+
+        @pytest.mark.stage("prod")
+        @pytest.mark.canary(percent=50)
+        def test_meant_five_percent(gateway):
+            assert_canary_ratio(gateway, "prod", "/health", expected=5)
+        """
+    )
+
+    result = pytester.runpytest("--apistages-seed", "7")
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*canary share on stage 'prod' for GET /health: * of 2000 requests (*%) went to the "
+            "canary, expected 5%",
+            "*exact binomial test: p = * < alpha = 0.001",
+            "*99.9% Wilson interval of the observed share: *% - *%",
+            "*seed: * (derived from run seed 7 and the test id; replay with --apistages-seed 7)",
+        ]
+    )

@@ -69,8 +69,14 @@ def main() -> None:
     ]:
         cost = per_request_us(lambda p=path: api.get(p), n)
         print(f"{label:<28}{cost:>12.1f}{cost / baseline:>10.1f}")
-    records = len(gw.invocations())
-    print(f"invocation records kept: {records}")
+    gw.api.put_route("GET /lambda/{id}", "pets:live")
+    gw.deploy_canary("prod", percent=10, variables={"alias": "live"})
+    off_canary = gw.client("prod", canary=False)
+    plain = per_request_us(lambda: off_canary.get("/lambda/1"), n)
+    split = per_request_us(lambda: api.get("/lambda/1"), n)
+    print(f"{'AWS_PROXY, 10 % canary split':<28}{split:>12.1f}{split / baseline:>10.1f}")
+    print(f"canary split vs the same request without the draw: {split / plain:.2f}x")
+    print(f"invocation records kept: {len(gw.invocations())}")
 
 
 if __name__ == "__main__":

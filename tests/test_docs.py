@@ -27,17 +27,18 @@ def test_readme_opens_with_the_two_commands():
 
 def test_readme_tour_config_and_tests_pass(pytester: pytest.Pytester):
     shutil.copytree(ROOT / "example_project" / "petshop", pytester.path / "petshop")
-    config, tests = blocks("yaml")[0], blocks("python")[0]
+    config, tour, canary = blocks("yaml")[0], blocks("python")[0], blocks("python")[1]
     pytester.makefile(".yaml", apistages=config)
-    pytester.makepyfile(test_tour=tests)
+    pytester.makepyfile(test_tour=tour, test_canary=canary)
 
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
 
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=7)
+    result.stdout.fnmatch_lines(["*= apistages summary =*", "stage  requests  canary configured*"])
 
 
 def test_readme_python_example_runs():
-    code = blocks("python")[1]
+    code = blocks("python")[2]
     namespace = {
         "requests": pytest.importorskip("requests"),
         "handler": lambda event, context: {"statusCode": 200, "body": '{"id": 1}'},

@@ -169,7 +169,7 @@ def test_non_ascii_paths_stay_percent_encoded_as_on_aws():
     assert event["pathParameters"] == {"id": "caf%C3%A9"}
 
 
-def test_configuration_errors_are_logged_for_pytest_to_show(caplog):
+def test_execution_log_lines_reach_python_logging_for_pytest_to_show(caplog):
     gw = Gateway()
     gw.api.put_route("GET /x", "missing-function")
     gw.deploy("s")
@@ -178,9 +178,10 @@ def test_configuration_errors_are_logged_for_pytest_to_show(caplog):
         assert gw.client("s").get("/x").status_code == 500
         assert gw.client("s").get("/nothing").status_code == 403
 
-    warning, info = caplog.records
-    assert warning.levelname == "WARNING"
-    assert "GET /x on stage s: 500 API_CONFIGURATION_ERROR" in warning.getMessage()
-    assert "Function not found" in warning.getMessage()
-    assert info.levelname == "INFO"
-    assert "403 MISSING_AUTHENTICATION_TOKEN" in info.getMessage()
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    infos = [r.getMessage() for r in caplog.records if r.levelname == "INFO"]
+    assert any("Function not found" in m and "function:missing-function" in m for m in errors)
+    assert any("Method completed with status: 500" in m for m in errors)
+    assert any("No route for GET /nothing" in m for m in infos)  # a 4XX is not an error
+    assert all(m.startswith(f"{gw.log_group('s')} (") for m in errors + infos)
+    assert [e.message for e in gw.logs("s")][-1] == "Method completed with status: 403"

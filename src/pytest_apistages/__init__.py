@@ -1,9 +1,14 @@
 """Test AWS API Gateway stages, deployments, stage variables and rollbacks in-process."""
 
+import logging
+
 from .errors import ApiStagesError, BadRequestError, ConfigError, NotFoundError
 from .gateway import Gateway, StageClient
 from .model import ApiDefinition, Deployment, Integration, Route, Stage
 from .records import Invocation
+
+# A library logs; the application (or pytest) decides where the lines go.
+logging.getLogger("pytest_apistages").addHandler(logging.NullHandler())
 
 __all__ = [
     "ApiDefinition",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 
@@ -42,6 +43,12 @@ class GatewayErrorKind:
     error_type: str | None
     content_type: str = "application/json"
 
+    @property
+    def message(self) -> str:
+        """`$context.error.message`: the body's message, or the plain-text body."""
+        text = self.body.decode()
+        return str(json.loads(text)["message"]) if text.startswith("{") else text
+
 
 MISSING_AUTHENTICATION_TOKEN = GatewayErrorKind(
     "MISSING_AUTHENTICATION_TOKEN",
@@ -79,4 +86,28 @@ PAYLOAD_TOO_LARGE = GatewayErrorKind(
     b"HTTP content length exceeded 10485760 bytes.",
     None,
     content_type="text; charset=utf-8",
+)
+INVALID_API_KEY = GatewayErrorKind(
+    "INVALID_API_KEY",
+    403,
+    b'{"message":"Forbidden"}',
+    "ForbiddenException",
+)
+THROTTLED = GatewayErrorKind(
+    "THROTTLED",
+    429,
+    b'{"message":"Too Many Requests"}',
+    "TooManyRequestsException",
+)
+QUOTA_EXCEEDED = GatewayErrorKind(
+    "QUOTA_EXCEEDED",
+    429,
+    b'{"message":"Limit Exceeded"}',
+    "LimitExceededException",
+)
+CACHE_INVALIDATION_DENIED = GatewayErrorKind(
+    "ACCESS_DENIED",
+    403,
+    b'{"message":"Forbidden"}',
+    "AccessDeniedException",
 )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
 if TYPE_CHECKING:
-    from .pipeline import RequestContext
+    from .context import RequestContext
 
 _IDENTITY_NULLS = (
     "accessKey",

@@ -8,16 +8,19 @@ import random
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.test import Client, EnvironBuilder, TestResponse, run_wsgi_app
 from werkzeug.wrappers import Request
 
+from .cache import StageCache
 from .clock import Clock
 from .errors import BadRequestError, NotFoundError
 from .functions import Functions
+from .limits import Limiter
+from .logs import LogEvent, execution_events, render_access_log
 from .metrics import Metrics
 from .model import (
     NO_METHODS,
@@ -35,24 +38,16 @@ from .model import (
 )
 from .pipeline import FORCE_CANARY_KEY, RAW_HEADERS_KEY, RECORD_SINK_KEY, handle
 from .records import Invocation
+from .settings import DEFAULT_BURST, DEFAULT_RATE, method_settings_key, updated_settings
+from .usage import ApiKeys, Throttle, UsagePlans, throttle_from
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-    from .pipeline import RequestContext
+    from .context import RequestContext
 
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _APIGW_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-
-
-@dataclass(frozen=True)
-class LogEvent:
-    """One execution-log line, in the log group API Gateway would write it to."""
-
-    group: str
-    timestamp: float
-    request_id: str
-    message: str
 
 
 class WorkingApi:
@@ -204,6 +199,12 @@ class Gateway:
         self._stages: dict[str, Stage] = {}
         self._invocations: list[Invocation] = []
         self._logs: list[LogEvent] = []
+        self._access_logs: list[LogEvent] = []
+        self.api_keys = ApiKeys()
+        self.usage_plans = UsagePlans(self.api_keys)
+        self.account_throttle = Throttle(DEFAULT_RATE, DEFAULT_BURST)
+        self._limiter = Limiter()
+        self._caches: dict[str, StageCache] = {}
         self._listeners: list[Callable[[Invocation], None]] = []
 
     # -- construction ------------------------------------------------------------------------
@@ -300,8 +301,17 @@ class Gateway:
         variables: Mapping[str, Any] | None = None,
         deployment_id: str | None = None,
         description: str | None = None,
+        throttling: Mapping[str, Any] | None = None,
+        caching: Mapping[str, Any] | None = None,
+        logging: str | Mapping[str, Any] | None = None,
+        metrics: bool | None = None,
+        access_log: Mapping[str, Any] | bool | None = None,
+        method_settings: Mapping[str, Mapping[str, Any] | None] | None = None,
     ) -> Stage:
-        """Change a stage at once, as on AWS. Variables merge; a value of None removes one."""
+        """Change a stage at once, as on AWS: no deploy needed. Variables merge (None removes
+        one). Stage-level throttling/caching/logging/metrics are the `*/*` method settings;
+        `method_settings` entries (`"GET /pets"`) merge into theirs; `access_log=False` stops
+        access logging. The keys are those of a stage in the config file."""
         with self._lock:
             stage = self.stage(name)
             changes: dict[str, Any] = {}
@@ -311,6 +321,22 @@ class Gateway:
                 changes["variables"] = frozen_map(_merged(stage.variables, variables))
             if description is not None:
                 changes["description"] = description
+            settings = updated_settings(
+                stage.settings,
+                throttling=throttling,
+                caching=caching,
+                logging=logging,
+                metrics=metrics,
+                access_log=access_log,
+                method_settings=method_settings,
+            )
+            if settings != stage.settings:
+                changes["settings"] = settings
+                old = stage.settings
+                if not settings.cache_cluster_enabled or (
+                    settings.cache_cluster_size != old.cache_cluster_size
+                ):
+                    self._caches.pop(name, None)  # disabling or resizing empties the cache
             stage = self._replace(stage, **changes)
             if deployment_id is not None:
                 stage = self._point(name, deployment_id)
@@ -428,6 +454,17 @@ class Gateway:
         with self._lock:
             self.stage(name)
             del self._stages[name]
+            self._caches.pop(name, None)
+
+    def flush_cache(self, stage: str) -> None:
+        """Empty the stage's cache (DELETE .../stages/{stage}/cache/data)."""
+        with self._lock:
+            self.stage(stage)
+            self._caches.pop(stage, None)
+
+    def update_account(self, *, throttling: Mapping[str, Any]) -> None:
+        """The account-level throttle (AWS: 10,000 requests per second, burst 5,000)."""
+        self.account_throttle = throttle_from("account throttling", throttling)
 
     def pending_changes(self, stage: str) -> list[str]:
         """What the working API has that `stage` does not serve yet, one line per difference."""
@@ -495,15 +532,36 @@ class Gateway:
                     return record
         raise LookupError(f"no request with id {request_id!r} was served by this gateway")
 
-    def metrics(self, stage: str, canary: bool = False) -> Metrics:
-        """The stage's metrics (or its canary's: AWS keeps them apart) over the requests so far."""
-        return Metrics.of(r for r in self.invocations(stage) if r.canary == canary)
+    def metrics(self, stage: str, canary: bool = False, route: str | None = None) -> Metrics:
+        """The stage's metrics (or its canary's: AWS keeps them apart) over the requests so far.
+        Per-route figures (`route="GET /pets"`) exist only where metrics are enabled for that
+        method (or `*/*`), as with CloudWatch's per-method dimensions."""
+        records = [r for r in self.invocations(stage) if r.canary == canary]
+        if route is not None:
+            key = method_settings_key(route)
+            if not self.stage(stage).settings.metrics_enabled_for(key):
+                raise BadRequestError(
+                    f"No per-method metrics for {key} on stage {stage}: enable them with "
+                    f"metrics: true (for the stage) or method_settings: {{'{key}': "
+                    f"{{metrics: true}}}}"
+                )
+            records = [r for r in records if r.route == key]
+        return Metrics.of(records)
 
     def logs(self, stage: str, canary: bool = False) -> list[LogEvent]:
         """The stage's execution log (or its canary's), oldest first."""
         group = self.log_group(stage, canary)
         with self._lock:
             return [e for e in self._logs if e.group == group]
+
+    def access_logs(self, stage: str, canary: bool = False) -> list[LogEvent]:
+        """The stage's access log lines (its `access_log` format), oldest first."""
+        settings = self.stage(stage).settings.access_log
+        if settings is None:
+            return []
+        group = _log_group_name(settings.destination) + ("/Canary" if canary else "")
+        with self._lock:
+            return [e for e in self._access_logs if e.group == group]
 
     def log_group(self, stage: str, canary: bool = False) -> str:
         """The CloudWatch log group AWS writes the stage's execution log to."""
@@ -549,14 +607,22 @@ class Gateway:
         self._stages[stage.name] = updated
         return updated
 
-    def _record(self, ctx: RequestContext, record: Invocation) -> None:
+    def _cache(self, stage: str) -> StageCache:
+        """The stage's cache, created on first use (call under the lock)."""
+        return self._caches.setdefault(stage, StageCache())
+
+    def _record(self, ctx: RequestContext, record: Invocation, length: int) -> None:
         with self._lock:
             self._invocations.append(record)
             if ctx.stage is not None:
+                settings = ctx.settings or ctx.stage.settings.for_route(None)
                 group = self.log_group(ctx.stage_name, ctx.canary)
-                self._logs.extend(
-                    LogEvent(group, ctx.started, ctx.request_id, line) for line in ctx.log
-                )
+                self._logs.extend(execution_events(ctx, settings, group))
+                access = ctx.stage.settings.access_log
+                if access is not None:
+                    line = render_access_log(access.format, ctx, record, length)
+                    group = _log_group_name(access.destination) + ("/Canary" if ctx.canary else "")
+                    self._access_logs.append(LogEvent(group, ctx.started, ctx.request_id, line))
         for listener in self._listeners:
             listener(record)
 
@@ -591,6 +657,14 @@ class Gateway:
         return (
             f"<Gateway {self.api.name} ({self.api_id}): stages {', '.join(self._stages) or 'none'}>"
         )
+
+
+def _log_group_name(destination: str) -> str:
+    """A log group's name from its ARN (arn:aws:logs:region:account:log-group:NAME[:*])."""
+    if destination.startswith("arn:"):
+        name = destination.split(":log-group:", 1)[-1]
+        return name[:-2] if name.endswith(":*") else name
+    return destination
 
 
 def _merged(current: Mapping[str, str], changes: Mapping[str, Any]) -> dict[str, str]:

@@ -16,6 +16,14 @@ from .errors import BadRequestError
 
 if TYPE_CHECKING:
     from .routing import Router
+    from .settings import StageSettings
+
+
+def _default_settings() -> StageSettings:
+    from .settings import StageSettings
+
+    return StageSettings()
+
 
 HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 METHODS = (*HTTP_METHODS, "ANY")
@@ -47,6 +55,7 @@ class Integration:
     status: int = 200
     headers: Mapping[str, str] = field(default_factory=frozen_map)
     body: str = ""
+    cache_key_parameters: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """One phrase naming where requests go, for messages."""
@@ -188,6 +197,7 @@ class Stage:
     created_date: float = 0.0
     last_updated_date: float = 0.0
     canary: Canary | None = None
+    settings: StageSettings = field(default_factory=lambda: _default_settings())
 
 
 def check_percent(percent: object) -> float:

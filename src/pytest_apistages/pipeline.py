@@ -1,28 +1,26 @@
 """One request, one pass down a short list of steps over a `RequestContext`:
 
-    read request -> resolve stage -> choose deployment -> match route
-    -> integration request (stage variables) -> integration -> respond and record
+    read body -> resolve stage -> choose deployment (canary or not) -> match route
+    -> API key / usage plan -> throttle and quota -> cache -> integration -> record
 
 Each step is a plain function; a step that must answer early raises `GatewayFailure`."""
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from werkzeug.wrappers import Response
 
 from . import errors
+from .context import GatewayFailure, RequestContext, UndefinedStageVariable, trace_id
 from .errors import GatewayErrorKind
-from .model import Deployment, Stage
+from .events import parse_query
+from .logs import DATA, ERROR, INFO
+from .protection import check_api_key, throttle
 from .records import Invocation
-from .routing import Match
 
 if TYPE_CHECKING:
     from .gateway import Gateway
@@ -31,94 +29,7 @@ MAX_PAYLOAD = 10 * 1024 * 1024
 RAW_HEADERS_KEY = "apistages.raw_headers"
 FORCE_CANARY_KEY = "apistages.force_canary"  # test-only, not an AWS feature
 RECORD_SINK_KEY = "apistages.record_sink"  # a list the invocation record is appended to
-logger = logging.getLogger("pytest_apistages")
 _URI_SAFE = "/?#[]@!$&'()*+,;=:-._~%"
-_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
-
-
-class GatewayFailure(Exception):
-    """Stop the request with one of API Gateway's error answers; `reason` goes to the log."""
-
-    def __init__(self, kind: GatewayErrorKind, reason: str = "") -> None:
-        super().__init__(reason or kind.response_type)
-        self.kind = kind
-        self.reason = reason
-
-
-class UndefinedStageVariable(Exception):
-    pass
-
-
-@dataclass
-class RequestContext:
-    """What the steps know about one request so far."""
-
-    gateway: Gateway
-    environ: dict[str, Any]
-    method: str
-    raw_path: str
-    query_string: str
-    headers: list[tuple[str, str]]
-    source_ip: str
-    protocol: str
-    host: str
-    request_id: str
-    extended_request_id: str
-    started: float
-    timer: float
-    body: bytes = b""
-    stage_name: str = ""
-    path: str = "/"
-    stage: Stage | None = None
-    deployment: Deployment | None = None
-    match: Match | None = None
-    variables: dict[str, str] = field(default_factory=dict)
-    canary: bool = False
-    integration_ms: float = 0.0
-    target: str | None = None
-    version: str | None = None
-    log: list[str] = field(default_factory=list)
-
-    @property
-    def account_id(self) -> str:
-        return self.gateway.account_id
-
-    @property
-    def api_id(self) -> str:
-        return self.gateway.api_id
-
-    @property
-    def resource_id(self) -> str:
-        assert self.match is not None
-        return resource_id(self.api_id, self.match.route.path)
-
-    def header(self, name: str) -> str | None:
-        """The last value of a request header, by case-insensitive name."""
-        lowered = name.lower()
-        found = None
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                found = value
-        return found
-
-    def substitute(self, text: str, undefined: str | None = None) -> str:
-        """Replace `${stageVariables.x}`. An undefined one renders as `undefined` where given
-        (templates render ""), else it is an error for the caller to map."""
-
-        def value(m: re.Match[str]) -> str:
-            found = self.variables.get(m.group(1), undefined)
-            if found is None:
-                raise UndefinedStageVariable(m.group(1))
-            return found
-
-        return _STAGE_VARIABLE.sub(value, text)
-
-
-def resource_id(api_id: str, path: str) -> str:
-    """A stable 6-character resource id, as AWS shows in `requestContext.resourceId`."""
-    digest = hashlib.sha256(f"{api_id}{path}".encode()).digest()
-    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    return "".join(alphabet[b % 36] for b in digest[:6])
 
 
 def handle(gateway: Gateway, environ: dict[str, Any]) -> Response:
@@ -128,23 +39,20 @@ def handle(gateway: Gateway, environ: dict[str, Any]) -> Response:
     try:
         for step in STEPS:
             step(ctx)
-        response = integrate(ctx)
+        response = serve_from_cache_or_integrate(ctx)
+        ctx.note("Successfully completed execution")
     except GatewayFailure as failure:
         response = error_response(failure.kind)
         error = failure.kind.response_type
+        ctx.error_message = failure.kind.message
         if failure.reason:
-            ctx.log.append(failure.reason)
-        # Through Python logging too, so pytest shows why a test got this answer.
-        logger.log(
-            logging.WARNING if failure.kind.status >= 500 else logging.INFO,
-            "%s %s on stage %s: %s %s: %s",
-            ctx.method, ctx.path, ctx.stage_name, failure.kind.status, error, failure.reason,
-        )  # fmt: skip
+            ctx.note(failure.reason, ERROR if failure.kind.status >= 500 else INFO)
     if error != errors.PAYLOAD_TOO_LARGE.response_type:  # that answer has none of them
         add_gateway_headers(ctx, response)
-    ctx.log.append(f"Method completed with status: {response.status_code}")
+    completed = ERROR if error and response.status_code >= 500 else INFO
+    ctx.note(f"Method completed with status: {response.status_code}", completed)
     record = Invocation.from_context(ctx, response.status_code, error)
-    gateway._record(ctx, record)
+    gateway._record(ctx, record, len(response.get_data()))
     if RECORD_SINK_KEY in environ:
         environ[RECORD_SINK_KEY].append(record)
     return response
@@ -188,7 +96,7 @@ def read_request(gateway: Gateway, environ: dict[str, Any]) -> RequestContext:
         timer=time.perf_counter(),
     )
     ctx.headers = forwarded_headers(ctx, raw_headers)
-    ctx.log.append(f"Starting execution for request: {request_id}")
+    ctx.note(f"Starting execution for request: {request_id}")
     return ctx
 
 
@@ -266,11 +174,14 @@ def match_route(ctx: RequestContext) -> None:
             errors.MISSING_AUTHENTICATION_TOKEN,
             f"No route for {ctx.method} {ctx.path} in deployment {ctx.deployment.id}",
         )
-    route = ctx.match.route
-    ctx.log.append(f"HTTP Method: {ctx.method}, Resource Path: {ctx.path}")
-    ctx.log.append(f"Method request path: {_java_map(ctx.match.path_parameters)}")
-    ctx.log.append(f"Method request query string: {_java_map(dict(_query(ctx)))}")
-    ctx.log.append(f"Resource: {route.key}")
+    assert ctx.stage is not None
+    ctx.settings = ctx.stage.settings.for_route(ctx.match.route.key)
+    ctx.note(f"HTTP Method: {ctx.method}, Resource Path: {ctx.path}")
+    ctx.note(f"Method request path: {_java_map(ctx.match.path_parameters)}")
+    ctx.note(f"Method request query string: {_java_map(dict(parse_query(ctx.query_string)))}")
+    ctx.note(f"Method request headers: {_java_map(dict(ctx.headers))}", DATA)
+    body = ctx.body.decode("utf-8", "replace") if ctx.body else ""
+    ctx.note(f"Method request body before transformations: {body}", DATA)
 
 
 STEPS: tuple[Callable[[RequestContext], None], ...] = (
@@ -278,7 +189,18 @@ STEPS: tuple[Callable[[RequestContext], None], ...] = (
     resolve_stage,
     choose_deployment,
     match_route,
+    check_api_key,
+    throttle,
 )
+
+
+def serve_from_cache_or_integrate(ctx: RequestContext) -> Response:
+    from .cache import serve
+
+    response = serve(ctx, integrate)
+    ctx.note(f"Method response body after transformations: {response.get_data(as_text=True)}", DATA)
+    ctx.note(f"Method response headers: {_java_map(dict(response.headers))}", DATA)
+    return response
 
 
 def integrate(ctx: RequestContext) -> Response:
@@ -288,8 +210,11 @@ def integrate(ctx: RequestContext) -> Response:
 
     assert ctx.match is not None
     integration = ctx.match.route.integration
+    ctx.integrated = True
     try:
-        return INTEGRATIONS[integration.type](ctx, integration)
+        response = INTEGRATIONS[integration.type](ctx, integration)
+        ctx.integration_status = response.status_code
+        return response
     except UndefinedStageVariable as e:
         raise GatewayFailure(
             errors.API_CONFIGURATION_ERROR,
@@ -309,16 +234,6 @@ def add_gateway_headers(ctx: RequestContext, response: Response) -> None:
     response.headers["x-amzn-RequestId"] = ctx.request_id
     response.headers["x-amz-apigw-id"] = ctx.extended_request_id
     response.headers["X-Amzn-Trace-Id"] = trace_id(ctx)
-
-
-def trace_id(ctx: RequestContext) -> str:
-    return f"Root=1-{int(ctx.started):08x}-{ctx.request_id.replace('-', '')[:24]}"
-
-
-def _query(ctx: RequestContext) -> list[tuple[str, str]]:
-    from .events import parse_query
-
-    return parse_query(ctx.query_string)
 
 
 def _java_map(values: dict[str, str]) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from .model import frozen_map
 
 if TYPE_CHECKING:
-    from .pipeline import RequestContext
+    from .context import RequestContext
 
 
 @dataclass(frozen=True)

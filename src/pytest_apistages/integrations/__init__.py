@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
+from ..context import RequestContext
 from ..model import Integration
-from ..pipeline import RequestContext
 from . import http, lambda_proxy, mock
 
 Invoke = Callable[[RequestContext, Integration], Response]

@@ -17,8 +17,9 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
 from .. import errors
+from ..context import GatewayFailure, RequestContext, UndefinedStageVariable, trace_id
+from ..logs import ERROR
 from ..model import Integration
-from ..pipeline import GatewayFailure, RequestContext, UndefinedStageVariable, trace_id
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -74,7 +75,7 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
     if not any(k.lower() == "x-amzn-trace-id" for k, _ in headers):
         headers.append(("X-Amzn-Trace-Id", trace_id(ctx)))
     target = f"{url.scheme}://{url.netloc}{url.path or '/'}" + (f"?{query}" if query else "")
-    ctx.log.append(f"Endpoint request URI: {target}")
+    ctx.note(f"Endpoint request URI: {target}")
     timeout = integration.timeout_ms / 1000
     started = time.perf_counter()
     app = ctx.gateway.backends.get(url.netloc)
@@ -95,7 +96,7 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
         except requests.RequestException as e:
             raise GatewayFailure(errors.API_CONFIGURATION_ERROR, f"{_CONFIG_ERROR}: {e}") from None
     ctx.integration_ms = (time.perf_counter() - started) * 1000
-    ctx.log.append(
+    ctx.note(
         f"Received response. Status: {status}, Integration latency: {ctx.integration_ms:.0f} ms"
     )
     if integration.type == "HTTP_PROXY":
@@ -118,9 +119,9 @@ def _call_mounted(
             url.path or "/", base_url=f"{url.scheme}://{url.netloc}", query_string=query,
             method=method, headers=headers, data=ctx.body,
         )  # fmt: skip
-    except Exception:
+    except Exception as e:
         logger.error("backend %s failed:\n%s", url.netloc, traceback.format_exc())
-        ctx.log.append(f"Backend {url.netloc} raised:\n{traceback.format_exc()}")
+        ctx.note(f"Backend {url.netloc} raised {e!r}:\n{traceback.format_exc()}", ERROR)
         failed = InternalServerError().get_response()
         return failed.status_code, list(failed.headers), failed.get_data()
     return answer.status_code, list(answer.headers), answer.get_data()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 import traceback
 import uuid
@@ -11,6 +12,7 @@ from typing import Any, NoReturn
 from werkzeug.wrappers import Response
 
 from .. import errors
+from ..context import GatewayFailure, RequestContext
 from ..events import (
     MalformedProxyResponse,
     UndecodableProxyBody,
@@ -20,8 +22,8 @@ from ..events import (
 )
 from ..functions import FunctionNotFound, LambdaContext, function_environment, parse_reference
 from ..model import Integration
-from ..pipeline import GatewayFailure, RequestContext
 
+logger = logging.getLogger("pytest_apistages")
 LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024
 
 
@@ -46,8 +48,8 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
     payload = json.dumps(build_event(ctx))
     if len(payload) > LAMBDA_PAYLOAD_LIMIT:
         raise GatewayFailure(errors.REQUEST_TOO_LARGE, "Lambda request payload over 6 MB")
-    ctx.log.append(f"Endpoint request URI: {resolved.invoked_arn}")
-    ctx.log.append(f"Endpoint request body after transformations: {payload}")
+    ctx.note(f"Endpoint request URI: {resolved.invoked_arn}")
+    ctx.note(f"Endpoint request body after transformations: {payload}")
 
     context = LambdaContext(
         resolved, str(uuid.UUID(int=ctx.gateway._random_bits(128))), ctx.gateway.region
@@ -57,11 +59,14 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
         started = context.start()  # waiting for the environment is not run time
         try:
             result = resolved.function.handler(json.loads(payload), context)
-        except Exception:
+        except Exception as e:
+            # The whole traceback goes to the function's own log; the execution log's event
+            # is truncated at 1024 bytes, as in CloudWatch.
+            logger.error("function %s failed:\n%s", resolved.invoked_arn, traceback.format_exc())
             _lambda_error(
                 ctx,
-                "Lambda invocation failed with status: 200. Function error:\n"
-                + traceback.format_exc(),
+                f"Lambda execution failed with status 200 due to customer function error: "
+                f"{e!r}. Lambda request id: {context.aws_request_id}\n{traceback.format_exc()}",
             )
     elapsed = time.perf_counter() - started
     ctx.integration_ms = elapsed * 1000
@@ -77,7 +82,7 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
         result = json.loads(json.dumps(result))
     except (TypeError, ValueError) as e:
         _lambda_error(ctx, f"Runtime.MarshalError: Unable to marshal response: {e}")
-    ctx.log.append(f"Endpoint response body before transformations: {_short(result)}")
+    ctx.note(f"Endpoint response body before transformations: {_short(result)}")
     try:
         parsed = parse_proxy_response(result, _accepts_binary(ctx))
     except MalformedProxyResponse as e:

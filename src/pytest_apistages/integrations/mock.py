@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
+from ..context import RequestContext
 from ..model import Integration
-from ..pipeline import RequestContext
 
 
 def invoke(ctx: RequestContext, integration: Integration) -> Response:

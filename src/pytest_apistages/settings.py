@@ -1,0 +1,282 @@
+"""A stage's runtime settings: throttling, caching, logging and metrics, per method or for all
+(`*/*`), and its access-log format. They change at once, without a deploy, as on AWS."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from .errors import BadRequestError
+from .model import frozen_map, parse_route_key
+
+LOGGING_LEVELS = ("OFF", "ERROR", "INFO")
+CACHE_CONTROL_STRATEGIES = (
+    "FAIL_WITH_403",
+    "SUCCEED_WITH_RESPONSE_HEADER",
+    "SUCCEED_WITHOUT_RESPONSE_HEADER",
+)
+CACHE_SIZES = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
+ALL_METHODS = "*/*"
+DEFAULT_RATE = 10000.0
+DEFAULT_BURST = 5000
+
+
+@dataclass(frozen=True)
+class MethodSettings:
+    """One `methodSettings` entry. Each field is None where the entry does not set it, so a
+    method entry overrides only what it names and inherits the rest from `*/*`."""
+
+    metrics_enabled: bool | None = None
+    logging_level: str | None = None
+    data_trace: bool | None = None
+    throttling_rate: float | None = None
+    throttling_burst: int | None = None
+    caching_enabled: bool | None = None
+    cache_ttl: int | None = None
+    require_authorization_for_cache_control: bool | None = None
+    unauthorized_cache_control_strategy: str | None = None
+
+    def apply(self, base: EffectiveSettings) -> EffectiveSettings:
+        """`base` with the fields this entry sets replaced."""
+        given = {f.name: getattr(self, f.name) for f in fields(self)}
+        return replace(base, **{k: v for k, v in given.items() if v is not None})
+
+
+@dataclass(frozen=True)
+class EffectiveSettings:
+    """What applies to one method once AWS's defaults, `*/*` and its own entry are combined."""
+
+    metrics_enabled: bool = False
+    logging_level: str = "INFO"  # AWS's default is OFF; see the README
+    data_trace: bool = False
+    throttling_rate: float = DEFAULT_RATE
+    throttling_burst: int = DEFAULT_BURST
+    caching_enabled: bool = False
+    cache_ttl: int = 300
+    require_authorization_for_cache_control: bool = True
+    unauthorized_cache_control_strategy: str = "SUCCEED_WITH_RESPONSE_HEADER"
+
+
+@dataclass(frozen=True)
+class AccessLogSettings:
+    """`accessLogSettings`: a one-line format of `$context` variables, and where it goes."""
+
+    format: str
+    destination: str
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    """The settings of one stage. `method_settings` keys are `*/*` or `"GET /pets"`."""
+
+    method_settings: Mapping[str, MethodSettings] = field(default_factory=frozen_map)
+    cache_cluster_enabled: bool = False
+    cache_cluster_size: str = "0.5"
+    access_log: AccessLogSettings | None = None
+
+    def for_route(self, route_key: str | None) -> EffectiveSettings:
+        """Defaults, then `*/*`, then the route's own entry. GET methods cache when `*/*`
+        enables caching; other verbs only through their own entry, as on AWS."""
+        everything = self.method_settings.get(ALL_METHODS, MethodSettings())
+        own = self.method_settings.get(route_key or "", MethodSettings())
+        effective = own.apply(everything.apply(EffectiveSettings()))
+        if not (route_key or "").startswith("GET ") and own.caching_enabled is None:
+            effective = replace(effective, caching_enabled=False)
+        return effective
+
+    def metrics_enabled_for(self, route_key: str) -> bool:
+        return self.for_route(route_key).metrics_enabled
+
+
+def method_settings_key(key: str) -> str:
+    """`*/*`, `"GET /pets"`, or AWS's `"~1pets/GET"` / `"pets/GET"`, as `"GET /pets"`."""
+    if key == ALL_METHODS:
+        return key
+    aws = re.fullmatch(r"(?P<path>.*)/(?P<verb>[A-Z*]+)", key)
+    if aws and " " not in key:
+        path = aws.group("path").replace("~1", "/")
+        if not path.startswith("/"):
+            path = "/" + path
+        key = f"{aws.group('verb')} {path}"
+    method, path = parse_route_key(key)
+    return f"{method} {path}"
+
+
+def method_settings(
+    *,
+    metrics: bool | None = None,
+    logging: str | None = None,
+    data_trace: bool | None = None,
+    throttling: Mapping[str, Any] | None = None,
+    caching: Mapping[str, Any] | None = None,
+) -> MethodSettings:
+    """Build and check one entry from the short keys a stage uses in the config and in
+    `gw.update_stage`: `throttling: {rate, burst}`, `caching: {enabled, ttl, ...}`."""
+    values: dict[str, Any] = {}
+    if metrics is not None:
+        values["metrics_enabled"] = _bool("metrics", metrics)
+    if logging is not None:
+        level = str(logging).upper()
+        if level not in LOGGING_LEVELS:
+            raise BadRequestError(
+                f"logging: unknown level {logging!r}; use one of {', '.join(LOGGING_LEVELS)}"
+            )
+        values["logging_level"] = level
+    if data_trace is not None:
+        values["data_trace"] = _bool("data_trace", data_trace)
+    if throttling is not None:
+        _known("throttling", throttling, ("rate", "burst"))
+        if "rate" in throttling:
+            values["throttling_rate"] = _number("throttling.rate", throttling["rate"])
+        if "burst" in throttling:
+            burst = _number("throttling.burst", throttling["burst"])
+            if burst != int(burst):
+                raise BadRequestError(f"throttling.burst must be a whole number, got {burst:g}")
+            values["throttling_burst"] = int(burst)
+    if caching is not None:
+        _known(
+            "caching",
+            caching,
+            ("enabled", "ttl", "require_authorization", "unauthorized_strategy"),
+        )
+        if "enabled" in caching:
+            values["caching_enabled"] = _bool("caching.enabled", caching["enabled"])
+        if "ttl" in caching:
+            ttl = _number("caching.ttl", caching["ttl"], high=3600)
+            if ttl != int(ttl):
+                raise BadRequestError(f"caching.ttl must be whole seconds, got {ttl:g}")
+            values["cache_ttl"] = int(ttl)
+        if "require_authorization" in caching:
+            values["require_authorization_for_cache_control"] = _bool(
+                "caching.require_authorization", caching["require_authorization"]
+            )
+        if "unauthorized_strategy" in caching:
+            strategy = str(caching["unauthorized_strategy"]).upper()
+            if strategy not in CACHE_CONTROL_STRATEGIES:
+                raise BadRequestError(
+                    f"caching.unauthorized_strategy: unknown value "
+                    f"{caching['unauthorized_strategy']!r}; use one of "
+                    f"{', '.join(CACHE_CONTROL_STRATEGIES)}"
+                )
+            values["unauthorized_cache_control_strategy"] = strategy
+    return MethodSettings(**values)
+
+
+def access_log_settings(format: str, destination: str) -> AccessLogSettings:
+    if not isinstance(format, str) or "$context.requestId" not in format:
+        raise BadRequestError(
+            "access_log.format must include $context.requestId (AWS refuses formats without it)"
+        )
+    if "\n" in format:
+        raise BadRequestError("access_log.format must be one line")
+    if not isinstance(destination, str) or not destination:
+        raise BadRequestError("access_log.destination must name a log group or its ARN")
+    return AccessLogSettings(format, destination)
+
+
+def _known(what: str, values: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = [k for k in values if k not in allowed]
+    if unknown:
+        raise BadRequestError(f"{what}: unknown key {unknown[0]!r}; use {', '.join(allowed)}")
+
+
+def _bool(what: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise BadRequestError(f"{what} must be true or false, got {value!r}")
+    return value
+
+
+def _number(what: str, value: Any, high: float = math.inf) -> float:
+    bounds = f"from 0 to {high:g}" if high < math.inf else ">= 0"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise BadRequestError(f"{what} must be a number {bounds}, got {value!r}")
+    if not 0 <= value <= high:
+        raise BadRequestError(f"{what} must be {bounds}, got {value:g}")
+    return float(value)
+
+
+def updated_settings(
+    current: StageSettings,
+    *,
+    throttling: Mapping[str, Any] | None = None,
+    caching: Mapping[str, Any] | None = None,
+    logging: str | Mapping[str, Any] | None = None,
+    metrics: bool | None = None,
+    access_log: Mapping[str, Any] | bool | None = None,
+    method_settings: Mapping[str, Mapping[str, Any] | None] | None = None,
+) -> StageSettings:
+    """The stage's settings after an update written as in the config: stage-level throttling,
+    caching, logging and metrics are the `*/*` entry; `method_settings` entries merge into
+    theirs (None removes one); `access_log=False` removes the access log."""
+    entries = dict(current.method_settings)
+    cluster_enabled, cluster_size = current.cache_cluster_enabled, current.cache_cluster_size
+    if caching is not None:
+        caching = dict(caching)
+        if "size" in caching:
+            cluster_size = str(caching.pop("size"))
+            if cluster_size not in CACHE_SIZES:
+                raise BadRequestError(
+                    f"caching.size: {cluster_size!r} is not a cache size; use one of "
+                    f"{', '.join(CACHE_SIZES)} (GB)"
+                )
+        if "enabled" in caching:
+            cluster_enabled = _bool("caching.enabled", caching["enabled"])
+    stage_level = _entry(
+        "", {"throttling": throttling, "caching": caching, "logging": logging, "metrics": metrics}
+    )
+    entries[ALL_METHODS] = _merge(entries.get(ALL_METHODS), stage_level)
+    for key, values in (method_settings or {}).items():
+        name = method_settings_key(key)
+        if values is None:
+            if name not in entries:
+                raise BadRequestError(
+                    f"Cannot remove method setting {name} because there is no method setting "
+                    f"for this method "
+                )
+            del entries[name]
+        else:
+            entries[name] = _merge(entries.get(name), _entry(f"method_settings.{key}.", values))
+    log = current.access_log
+    if access_log is False:
+        log = None
+    elif isinstance(access_log, Mapping):
+        _known("access_log", access_log, ("format", "destination"))
+        log = access_log_settings(
+            access_log.get("format", ""), access_log.get("destination", "access-logs")
+        )
+    return StageSettings(frozen_map(entries), cluster_enabled, cluster_size, log)
+
+
+def _entry(prefix: str, values: Mapping[str, Any]) -> MethodSettings:
+    """One entry from short keys; errors name the key with `prefix`."""
+    _known(prefix.rstrip(".") or "stage settings", values,
+           ("throttling", "caching", "logging", "metrics", "data_trace"))  # fmt: skip
+    logging = values.get("logging")
+    data_trace = values.get("data_trace")
+    if isinstance(logging, Mapping):
+        _known(f"{prefix}logging", logging, ("level", "data_trace"))
+        data_trace = logging.get("data_trace", data_trace)
+        logging = logging.get("level")
+    caching = values.get("caching")
+    if isinstance(caching, Mapping):
+        caching = {k: v for k, v in caching.items() if k != "size"}
+    try:
+        return method_settings(
+            metrics=values.get("metrics"),
+            logging=logging,
+            data_trace=data_trace,
+            throttling=values.get("throttling"),
+            caching=caching,
+        )
+    except BadRequestError as e:
+        raise BadRequestError(f"{prefix}{e}") from None
+
+
+def _merge(old: MethodSettings | None, new: MethodSettings) -> MethodSettings:
+    if old is None:
+        return new
+    given = {f.name: getattr(new, f.name) for f in fields(new)}
+    return replace(old, **{k: v for k, v in given.items() if v is not None})

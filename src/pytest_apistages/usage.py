@@ -1,0 +1,214 @@
+"""API keys and usage plans: which callers may use a key-protected method on a stage, and the
+throttle and quota each key gets there."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import BadRequestError, NotFoundError
+from .model import frozen_map, parse_route_key
+
+MIN_KEY_LENGTH = 20
+QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: str
+    name: str
+    value: str
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Throttle:
+    rate: float
+    burst: int
+
+
+@dataclass(frozen=True)
+class Quota:
+    limit: int
+    period: str
+
+
+@dataclass(frozen=True)
+class UsagePlan:
+    """Binds keys to stages, with a throttle and a quota per key (across the plan's stages)."""
+
+    id: str
+    name: str
+    stages: tuple[str, ...]
+    keys: tuple[str, ...]  # key names
+    throttle: Throttle | None = None
+    quota: Quota | None = None
+    method_throttles: Mapping[str, Throttle] = field(default_factory=frozen_map)
+
+
+class ApiKeys:
+    """The account's API keys, found by the value a caller sends in `x-api-key`."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, ApiKey] = {}
+
+    def create(self, name: str, value: str | None = None, *, enabled: bool = True) -> ApiKey:
+        if name in self._keys:
+            raise BadRequestError(f"API key {name!r} already exists")
+        value = value if value is not None else _derived(f"value:{name}", 40)
+        if not isinstance(value, str) or len(value) < MIN_KEY_LENGTH:
+            raise BadRequestError(
+                f"API Key value should be at least {MIN_KEY_LENGTH} characters: key {name!r} "
+                f"has {len(value) if isinstance(value, str) else value!r}"
+            )
+        if any(k.value == value for k in self._keys.values()):
+            raise BadRequestError(f"API key {name!r}: another key already has this value")
+        key = ApiKey(_derived(f"id:{name}", 10), name, value, enabled)
+        self._keys[name] = key
+        return key
+
+    def update(self, name: str, *, enabled: bool) -> ApiKey:
+        key = self.get(name)
+        self._keys[name] = updated = ApiKey(key.id, key.name, key.value, enabled)
+        return updated
+
+    def get(self, name: str) -> ApiKey:
+        try:
+            return self._keys[name]
+        except KeyError:
+            raise NotFoundError(
+                f"Invalid API Key identifier specified: {name!r} "
+                f"(keys: {', '.join(self._keys) or 'none'})"
+            ) from None
+
+    def by_value(self, value: str) -> ApiKey | None:
+        return next((k for k in self._keys.values() if k.value == value), None)
+
+    def all(self) -> list[ApiKey]:
+        return list(self._keys.values())
+
+
+class UsagePlans:
+    """Usage plans, checked against the keys they name and the rule that a key belongs to at
+    most one plan per stage."""
+
+    def __init__(self, keys: ApiKeys) -> None:
+        self._keys = keys
+        self._plans: dict[str, UsagePlan] = {}
+
+    def create(
+        self,
+        name: str,
+        *,
+        stages: Iterable[str],
+        keys: Iterable[str] = (),
+        throttle: Mapping[str, Any] | None = None,
+        quota: Mapping[str, Any] | None = None,
+        method_throttles: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> UsagePlan:
+        if name in self._plans:
+            raise BadRequestError(f"Usage plan {name!r} already exists")
+        plan = UsagePlan(
+            _derived(f"plan:{name}", 6),
+            name,
+            tuple(stages),
+            tuple(keys),
+            throttle_from(f"usage plan {name}: throttle", throttle) if throttle else None,
+            _quota(name, quota) if quota else None,
+            frozen_map(
+                {
+                    _method_key(key): throttle_from(f"usage plan {name}: method_throttles.{key}", t)
+                    for key, t in (method_throttles or {}).items()
+                }
+            ),
+        )
+        for key in plan.keys:
+            self._keys.get(key)
+            for other in self._plans.values():
+                shared = set(other.stages) & set(plan.stages)
+                if key in other.keys and shared:
+                    raise BadRequestError(
+                        f"Usage plan {name!r}: API key {key!r} is already in plan "
+                        f"{other.name!r} for stage {sorted(shared)[0]!r}; a key may be in one "
+                        f"plan per stage"
+                    )
+        self._plans[name] = plan
+        return plan
+
+    def for_key(self, key: ApiKey, stage: str) -> UsagePlan | None:
+        """The plan that lets `key` call `stage`, if any."""
+        for plan in self._plans.values():
+            if key.name in plan.keys and stage in plan.stages:
+                return plan
+        return None
+
+    def get(self, name: str) -> UsagePlan:
+        try:
+            return self._plans[name]
+        except KeyError:
+            raise NotFoundError(
+                f"Invalid Usage Plan ID specified: {name!r} "
+                f"(plans: {', '.join(self._plans) or 'none'})"
+            ) from None
+
+    def all(self) -> list[UsagePlan]:
+        return list(self._plans.values())
+
+
+def check_plan_stages(plans: Iterable[UsagePlan], stages: Iterable[str]) -> None:
+    """A plan naming a stage that does not exist: AWS's 400."""
+    known = set(stages)
+    for plan in plans:
+        for stage in plan.stages:
+            if stage not in known:
+                raise BadRequestError(
+                    f"Invalid API Stage specified: usage plan {plan.name!r} names stage "
+                    f"{stage!r} (stages: {', '.join(sorted(known)) or 'none'})"
+                )
+
+
+def throttle_from(what: str, values: Mapping[str, Any]) -> Throttle:
+    unknown = [k for k in values if k not in ("rate", "burst")]
+    if unknown or "rate" not in values or "burst" not in values:
+        raise BadRequestError(f"{what} takes rate and burst, got {dict(values)!r}")
+    rate, burst = values["rate"], values["burst"]
+    for label, value in (("rate", rate), ("burst", burst)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            raise BadRequestError(f"{what}.{label} must be a number >= 0, got {value!r}")
+        if value < 0:
+            raise BadRequestError(f"{what}.{label} must be >= 0, got {value:g}")
+    if burst != int(burst):
+        raise BadRequestError(f"{what}.burst must be a whole number, got {burst:g}")
+    return Throttle(float(rate), int(burst))
+
+
+def _quota(plan: str, values: Mapping[str, Any]) -> Quota:
+    unknown = [k for k in values if k not in ("limit", "period")]
+    if unknown:
+        raise BadRequestError(f"usage plan {plan}: quota: unknown key {unknown[0]!r}")
+    limit, period = values.get("limit"), str(values.get("period", "")).upper()
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise BadRequestError(
+            f"usage plan {plan}: quota.limit must be a whole number >= 0, got {limit!r}"
+        )
+    if period not in QUOTA_PERIODS:
+        raise BadRequestError(
+            f"usage plan {plan}: quota.period must be one of {', '.join(QUOTA_PERIODS)}, "
+            f"got {values.get('period')!r}"
+        )
+    return Quota(limit, period)
+
+
+def _method_key(key: str) -> str:
+    method, path = parse_route_key(key)
+    return f"{method} {path}"
+
+
+def _derived(seed: str, length: int) -> str:
+    """Stable ids and values, so two gateways built alike have the same keys."""
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    digest = hashlib.sha256(seed.encode()).digest() * 2
+    return "".join(alphabet[b % len(alphabet)] for b in digest[:length])

@@ -46,9 +46,9 @@ def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
     }
 
 
-def replay(seed: int, n: int, percent: float) -> list[bool]:
-    """The canary decisions of the first n drawing requests of a Gateway(seed=seed)."""
-    draw = random.Random(f"{seed}:canary").random
+def replay(seed: int, n: int, percent: float, stage: str = "prod") -> list[bool]:
+    """The canary decisions of the first n drawing requests to a stage of Gateway(seed=seed)."""
+    draw = random.Random(f"{seed}:canary:{stage}").random
     return [draw() * 100 < percent for _ in range(n)]
 
 

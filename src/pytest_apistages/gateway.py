@@ -135,7 +135,36 @@ class ApiResponse(TestResponse):
         return self._invocation
 
 
-class StageClient(Client):
+class _Verbs:
+    """The test client's verb helpers, typed to return our response class."""
+
+    if TYPE_CHECKING:
+
+        def open(self, *args: Any, **kwargs: Any) -> ApiResponse: ...
+
+    def get(self, *args: Any, **kwargs: Any) -> ApiResponse:
+        return self.open(*args, method="GET", **kwargs)
+
+    def post(self, *args: Any, **kwargs: Any) -> ApiResponse:
+        return self.open(*args, method="POST", **kwargs)
+
+    def put(self, *args: Any, **kwargs: Any) -> ApiResponse:
+        return self.open(*args, method="PUT", **kwargs)
+
+    def patch(self, *args: Any, **kwargs: Any) -> ApiResponse:
+        return self.open(*args, method="PATCH", **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> ApiResponse:
+        return self.open(*args, method="DELETE", **kwargs)
+
+    def head(self, *args: Any, **kwargs: Any) -> ApiResponse:
+        return self.open(*args, method="HEAD", **kwargs)
+
+    def options(self, *args: Any, **kwargs: Any) -> ApiResponse:
+        return self.open(*args, method="OPTIONS", **kwargs)
+
+
+class StageClient(_Verbs, Client):
     """A werkzeug test client for one stage; paths are given without the stage prefix."""
 
     def __init__(self, gateway: Gateway, stage: str, canary: bool | None = None) -> None:
@@ -192,7 +221,7 @@ class Gateway:
         self.backends = Backends()
         self.clock = Clock()
         self._rng = random.Random(seed)
-        self._canary_rng = random.Random(f"{seed}:canary")
+        self._canary_rngs: dict[str, random.Random] = {}  # one stream per stage
         self._alias_rng = random.Random(f"{seed}:alias")
         self._lock = threading.RLock()
         self._deployments: dict[str, Deployment] = {}
@@ -536,6 +565,7 @@ class Gateway:
         """The stage's metrics (or its canary's: AWS keeps them apart) over the requests so far.
         Per-route figures (`route="GET /pets"`) exist only where metrics are enabled for that
         method (or `*/*`), as with CloudWatch's per-method dimensions."""
+        self.stage(stage)
         records = [r for r in self.invocations(stage) if r.canary == canary]
         if route is not None:
             key = method_settings_key(route)
@@ -632,12 +662,16 @@ class Gateway:
             extended = "".join(self._rng.choice(_APIGW_ID_ALPHABET) for _ in range(15)) + "="
         return _uuid4(bits), extended
 
-    def _canary_draw(self, percent: float, forced: bool | None) -> bool:
-        """Whether one request goes to the canary: a seeded draw, unless a test forced it."""
+    def _canary_draw(self, stage: str, percent: float, forced: bool | None) -> bool:
+        """Whether one request goes to the canary: a seeded draw from the stage's own stream
+        (so other stages' traffic does not shift it), unless a test forced it."""
         if forced is not None:
             return bool(forced)
         with self._lock:
-            return self._canary_rng.random() * 100 < percent
+            rng = self._canary_rngs.get(stage)
+            if rng is None:
+                rng = self._canary_rngs[stage] = random.Random(f"{self.seed}:canary:{stage}")
+            return rng.random() * 100 < percent
 
     def _alias_draw(self) -> float:
         with self._lock:

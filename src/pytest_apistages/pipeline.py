@@ -154,8 +154,11 @@ def choose_deployment(ctx: RequestContext) -> None:
     """The stage's deployment, or with probability percent/100 its canary's (no stickiness)."""
     stage = ctx.stage
     assert stage is not None
+    forced = ctx.environ.get(FORCE_CANARY_KEY)
+    if forced and stage.canary is None:
+        raise ValueError(f"gw.client({stage.name!r}, canary=True): stage has no canary to force")
     ctx.canary = stage.canary is not None and ctx.gateway._canary_draw(
-        stage.canary.percent, ctx.environ.get(FORCE_CANARY_KEY)
+        stage.name, stage.canary.percent, forced
     )
     if ctx.canary:
         assert stage.canary is not None

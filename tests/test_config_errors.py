@@ -120,7 +120,7 @@ CASES = [
         authorizers: {}
         """,
         "apistages.yaml: authorizers: unknown key (known keys: api, functions, backends, "
-        "deployments, stages)",
+        "deployments, stages, api_keys, usage_plans, account)",
     ),
     # -- api --------------------------------------------------------------------------------
     bad(
@@ -934,11 +934,109 @@ CASES = [
         "(declared deployments: october, current)",
     ),
     bad(
-        "stage-throttling-unsupported",
+        "throttling-negative-rate",
         "api: {routes: {GET /pets: {type: MOCK}}}\n"
-        "stages: {prod: {throttling: {rate: 100, burst: 50}}}\n",
-        "apistages.yaml: stages.prod.throttling: stage setting 'throttling' is not supported yet "
-        "by this version of pytest-apistages (remove the key for now)",
+        "stages: {prod: {throttling: {rate: -5, burst: 50}}}\n",
+        "apistages.yaml: stages.prod.throttling: throttling.rate must be >= 0, got -5",
+    ),
+    bad(
+        "throttling-burst-not-whole",
+        "api: {routes: {GET /pets: {type: MOCK}}}\n"
+        "stages: {prod: {throttling: {rate: 5, burst: 2.5}}}\n",
+        "apistages.yaml: stages.prod.throttling: throttling.burst must be a whole number, got 2.5",
+    ),
+    bad(
+        "throttling-unknown-key",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {throttling: {rps: 5}}}\n",
+        "apistages.yaml: stages.prod.throttling: throttling: unknown key 'rps'; use rate, burst",
+    ),
+    bad(
+        "caching-ttl-over-3600",
+        "api: {routes: {GET /pets: {type: MOCK}}}\n"
+        "stages: {prod: {caching: {enabled: true, ttl: 7200}}}\n",
+        "apistages.yaml: stages.prod.caching: caching.ttl must be from 0 to 3600, got 7200",
+    ),
+    bad(
+        "caching-size-unknown",
+        "api: {routes: {GET /pets: {type: MOCK}}}\n"
+        "stages: {prod: {caching: {enabled: true, size: 2}}}\n",
+        "apistages.yaml: stages.prod.caching: caching.size: '2' is not a cache size; use one of "
+        "0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237 (GB)",
+    ),
+    bad(
+        "caching-strategy-unknown",
+        "api: {routes: {GET /pets: {type: MOCK}}}\n"
+        "stages: {prod: {caching: {unauthorized_strategy: IGNORE}}}\n",
+        "apistages.yaml: stages.prod.caching: caching.unauthorized_strategy: unknown value "
+        "'IGNORE'; use one of FAIL_WITH_403, SUCCEED_WITH_RESPONSE_HEADER, "
+        "SUCCEED_WITHOUT_RESPONSE_HEADER",
+    ),
+    bad(
+        "logging-level-unknown",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {logging: DEBUG}}\n",
+        "apistages.yaml: stages.prod.logging: logging: unknown level 'DEBUG'; use one of OFF, "
+        "ERROR, INFO",
+    ),
+    bad(
+        "metrics-not-bool",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {metrics: on please}}\n",
+        "apistages.yaml: stages.prod.metrics: metrics must be true or false, got 'on please'",
+    ),
+    bad(
+        "access-log-without-request-id",
+        "api: {routes: {GET /pets: {type: MOCK}}}\n"
+        "stages: {prod: {access_log: {format: '$context.status', destination: logs}}}\n",
+        "apistages.yaml: stages.prod.access_log: access_log.format must include "
+        "$context.requestId (AWS refuses formats without it)",
+    ),
+    bad(
+        "method-settings-bad-route",
+        "api: {routes: {GET /pets: {type: MOCK}}}\n"
+        "stages: {prod: {method_settings: {'FETCH /pets': {metrics: true}}}}\n",
+        "apistages.yaml: stages.prod.method_settings: Invalid HTTP method 'FETCH' in route "
+        "'FETCH /pets': use one of DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, ANY",
+    ),
+    bad(
+        "usage-plan-unknown-key",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {}}\n"
+        "usage_plans: {gold: {stages: [prod], keys: [partner]}}\n",
+        "apistages.yaml: usage_plans.gold: Invalid API Key identifier specified: 'partner' "
+        "(keys: none)",
+    ),
+    bad(
+        "usage-plan-unknown-setting",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {}}\n"
+        "usage_plans: {gold: {stages: [prod], limit: 5}}\n",
+        "apistages.yaml: usage_plans.gold.limit: unknown key (known keys: stages, keys, "
+        "throttle, quota, method_throttles)",
+    ),
+    bad(
+        "usage-plan-unknown-stage",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {}}\n"
+        "usage_plans: {gold: {stages: [production]}}\n",
+        "apistages.yaml: usage_plans.gold.stages[0]: Invalid API Stage specified: 'production' "
+        "(stages: prod)",
+    ),
+    bad(
+        "usage-plan-quota-period",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {}}\n"
+        "usage_plans: {gold: {stages: [prod], quota: {limit: 5, period: YEAR}}}\n",
+        "apistages.yaml: usage_plans.gold: usage plan gold: quota.period must be one of DAY, "
+        "WEEK, MONTH, got 'YEAR'",
+    ),
+    bad(
+        "api-key-too-short",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {}}\n"
+        "api_keys: {partner: {value: short}}\n",
+        "apistages.yaml: api_keys.partner: API Key value should be at least 20 characters: key "
+        "'partner' has 5",
+    ),
+    bad(
+        "cache-key-parameter-malformed",
+        "api: {routes: {GET /pets: {type: MOCK, cacheKeyParameters: [querystring.type]}}}\n"
+        "stages: {prod: {}}\n",
+        "apistages.yaml: api.routes.GET /pets.cacheKeyParameters[0]: invalid value "
+        "'querystring.type' (e.g. method.request.querystring.type)",
     ),
     bad(
         "canary-percent-out-of-range",
@@ -976,12 +1074,6 @@ CASES = [
         "stages: {prod: {canary: {percent: 5, use_stage_cache: yes please}}}\n",
         "apistages.yaml: stages.prod.canary.use_stage_cache: expected true or false, "
         "got str 'yes please'",
-    ),
-    bad(
-        "stage-caching-unsupported",
-        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {caching: {enabled: true}}}\n",
-        "apistages.yaml: stages.prod.caching: stage setting 'caching' is not supported yet",
-        contains=True,
     ),
 ]
 

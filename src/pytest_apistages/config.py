@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +36,11 @@ from .model import (
     frozen_map,
     parse_route_key,
 )
+from .settings import StageSettings, updated_settings
+from .usage import ApiKeys, UsagePlans, throttle_from
 
 CURRENT = "current"
-_LATER = ("throttling", "caching", "logging", "metrics", "access_log", "method_settings")
+_SETTINGS = ("throttling", "caching", "logging", "metrics", "access_log", "method_settings")
 _DEPLOYMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -172,7 +174,9 @@ _INTEGRATION_KEYS = (
     "type", "function", "uri", "http_method", "httpMethod", "timeout_ms", "timeoutInMillis",
     "request_parameters", "requestParameters", "responses", "status", "statusCode", "headers",
     "body", "api_key_required", "apiKeyRequired", "operation_name", "operationName",
+    "cache_key_parameters", "cacheKeyParameters",
 )  # fmt: skip
+_CACHE_KEY_PARAMETER = re.compile(r"^method\.request\.(querystring|header|path)\.[^.\s]+$")
 
 
 def integration_from(data: Any, source: str, key: str) -> Integration:
@@ -213,8 +217,13 @@ def _integration(node: _Node) -> Integration:
         )
     timeout_node = _one_of(entries, "timeout_ms", "timeoutInMillis")
     timeout = timeout_node.integer(50, 29000, " ms") if timeout_node else DEFAULT_TIMEOUT_MS
+    cache_keys = _one_of(entries, "cache_key_parameters", "cacheKeyParameters")
+    cache_key_parameters = tuple(
+        item.string(_CACHE_KEY_PARAMETER, "e.g. method.request.querystring.type")
+        for item in (cache_keys.sequence() if cache_keys else [])
+    )
     if kind == "MOCK":
-        return _mock(node, entries)
+        return replace(_mock(node, entries), cache_key_parameters=cache_key_parameters)
     if target_node is None:
         wanted = "function" if kind == "AWS_PROXY" else "uri"
         example = "pets:${stageVariables.alias}" if kind == "AWS_PROXY" else "https://host/path"
@@ -244,6 +253,7 @@ def _integration(node: _Node) -> Integration:
         timeout,
         request_parameters=frozen_map(_parameters(parameters)) if parameters else frozen_map(),
         responses=_responses(responses) if responses else (),
+        cache_key_parameters=cache_key_parameters,
     )
 
 
@@ -351,6 +361,7 @@ class _StageSpec:
     history: tuple[str, ...]
     deployment: str
     canary: _CanarySpec | None
+    settings: dict[str, Any]  # gw.update_stage keywords, already checked
 
 
 @dataclass(frozen=True)
@@ -367,6 +378,9 @@ class LoadedConfig:
     functions: tuple[_FunctionSpec, ...]
     backends: dict[str, Any]
     stages: tuple[_StageSpec, ...] = field(default=())
+    api_keys: tuple[tuple[str, str | None, bool], ...] = ()
+    usage_plans: tuple[tuple[str, dict[str, Any]], ...] = ()
+    account_throttling: dict[str, Any] | None = None
 
     @property
     def stage_names(self) -> list[str]:
@@ -405,6 +419,8 @@ class LoadedConfig:
             )
             for deployment_id in later:
                 gw.update_stage(stage.name, deployment_id=deployment_id)
+            if stage.settings:
+                gw.update_stage(stage.name, **stage.settings)
             if stage.canary is not None:
                 gw.update_canary(
                     stage.name,
@@ -413,6 +429,12 @@ class LoadedConfig:
                     deployment_id=ids[stage.canary.deployment],
                     use_stage_cache=stage.canary.use_stage_cache,
                 )
+        for name, value, enabled in self.api_keys:
+            gw.api_keys.create(name, value, enabled=enabled)
+        for name, plan in self.usage_plans:
+            gw.usage_plans.create(name, **plan)
+        if self.account_throttling is not None:
+            gw.update_account(throttling=self.account_throttling)
         return gw
 
 
@@ -454,7 +476,10 @@ def load_dict(data: Mapping[str, Any], base_dir: Path = Path(".")) -> LoadedConf
 def _load(root: _Node, base_dir: Path) -> LoadedConfig:
     if root.value is None:
         raise root.error("the config is empty", "it needs at least api.routes and stages")
-    top = root.mapping(("api", "functions", "backends", "deployments", "stages"))
+    top = root.mapping(
+        ("api", "functions", "backends", "deployments", "stages", "api_keys", "usage_plans",
+         "account")
+    )  # fmt: skip
     if "api" not in top:
         raise root.error("missing 'api'", "add api: {name: ..., routes: {...}}")
     api = top["api"].mapping(
@@ -519,10 +544,67 @@ def _load(root: _Node, base_dir: Path) -> LoadedConfig:
             raise api["account_id"].error(
                 f"invalid account id {account_id!r}", "use 12 digits, quoted"
             )
+    keys = _api_keys(top.get("api_keys"))
+    plans = _usage_plans(top.get("usage_plans"), keys, [s.name for s in stages])
+    account = None
+    if "account" in top:
+        parts = top["account"].mapping(("throttling",))
+        if "throttling" in parts:
+            parts["throttling"].mapping()
+            with parts["throttling"].located():
+                throttle_from("account.throttling", parts["throttling"].value)
+            account = parts["throttling"].value
     return LoadedConfig(
         root.source, name, api_id, region, account_id, definition, deployments, functions,
-        backends, stages,
+        backends, stages, tuple(keys), tuple(plans), account,
     )  # fmt: skip
+
+
+def _api_keys(node: _Node | None) -> list[tuple[str, str | None, bool]]:
+    """`api_keys: {partner: {value: "...", enabled: true}}`, checked as AWS checks them."""
+    scratch = ApiKeys()
+    keys = []
+    for name, key in (node.mapping() if node else {}).items():
+        parts = key.mapping(("value", "enabled"))
+        value = parts["value"].string() if "value" in parts else None
+        enabled = _boolean(parts["enabled"]) if "enabled" in parts else True
+        with key.located():
+            scratch.create(name, value, enabled=enabled)
+        keys.append((name, value, enabled))
+    return keys
+
+
+def _usage_plans(
+    node: _Node | None, keys: list[tuple[str, str | None, bool]], stages: list[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """`usage_plans: {gold: {stages: [prod], keys: [partner], throttle: {rate, burst},
+    quota: {limit, period}, method_throttles: {"GET /pets": {rate, burst}}}}`."""
+    scratch_keys = ApiKeys()
+    for name, value, enabled in keys:
+        scratch_keys.create(name, value, enabled=enabled)
+    scratch = UsagePlans(scratch_keys)
+    plans = []
+    for name, plan in (node.mapping() if node else {}).items():
+        parts = plan.mapping(("stages", "keys", "throttle", "quota", "method_throttles"))
+        if "stages" not in parts:
+            raise plan.error("missing 'stages'", "a usage plan names the stages it covers")
+        plan_stages = [item.string() for item in parts["stages"].sequence()]
+        for item, stage in zip(parts["stages"].sequence(), plan_stages, strict=True):
+            if stage not in stages:
+                raise item.error(
+                    f"Invalid API Stage specified: {stage!r}", f"stages: {', '.join(stages)}"
+                )
+        values: dict[str, Any] = {"stages": plan_stages}
+        if "keys" in parts:
+            values["keys"] = [item.string() for item in parts["keys"].sequence()]
+        for key in ("throttle", "quota", "method_throttles"):
+            if key in parts:
+                parts[key].mapping()
+                values[key] = parts[key].value
+        with plan.located():
+            scratch.create(name, **values)
+        plans.append((name, values))
+    return plans
 
 
 def _backend_host(host: str, node: _Node) -> str:
@@ -624,13 +706,16 @@ def _env_value(node: _Node) -> str:
 def _stage(name: str, node: _Node, deployments: dict[str, Any]) -> _StageSpec:
     with node.located():
         check_stage_name(name)
-    entries = node.mapping(("variables", "description", "history", "deployment", "canary", *_LATER))
-    for key in _LATER:
+    entries = node.mapping(
+        ("variables", "description", "history", "deployment", "canary", *_SETTINGS)
+    )
+    settings: dict[str, Any] = {}
+    checked = StageSettings()
+    for key in _SETTINGS:
         if key in entries:
-            raise entries[key].error(
-                f"stage setting {key!r} is not supported yet by this version of pytest-apistages",
-                "remove the key for now",
-            )
+            with entries[key].located():
+                checked = updated_settings(checked, **{key: entries[key].value})
+            settings[key] = entries[key].value
     variables = _variables(entries["variables"]) if "variables" in entries else {}
     known = [*deployments, CURRENT]
 
@@ -665,7 +750,7 @@ def _stage(name: str, node: _Node, deployments: dict[str, Any]) -> _StageSpec:
             deployment_ref(parts["deployment"]) if "deployment" in parts else CURRENT,
             _boolean(parts["use_stage_cache"]) if "use_stage_cache" in parts else False,
         )
-    return _StageSpec(name, variables, description, history, deployment, canary)
+    return _StageSpec(name, variables, description, history, deployment, canary, settings)
 
 
 def _variables(node: _Node) -> dict[str, str]:

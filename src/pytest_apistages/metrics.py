@@ -37,13 +37,16 @@ class Statistics:
 
 @dataclass(frozen=True)
 class Metrics:
-    """Count, 4XXError, 5XXError, Latency and IntegrationLatency for one stage (or its canary)."""
+    """Count, 4XXError, 5XXError, Latency, IntegrationLatency, CacheHitCount and CacheMissCount
+    for one stage (or its canary, or one method)."""
 
     count: int
     error_4xx: int
     error_5xx: int
     latency: Statistics
     integration_latency: Statistics
+    cache_hit_count: int = 0
+    cache_miss_count: int = 0
 
     @classmethod
     def of(cls, records: Iterable[Invocation]) -> Metrics:
@@ -56,6 +59,8 @@ class Metrics:
             integration_latency=Statistics.of(
                 [r.integration_latency_ms for r in records if r.integration_latency_ms]
             ),
+            cache_hit_count=sum(1 for r in records if r.cache_hit),
+            cache_miss_count=sum(1 for r in records if r.cache_miss),
         )
 
     def as_cloudwatch(self) -> dict[str, float]:
@@ -66,6 +71,8 @@ class Metrics:
             "5XXError": self.error_5xx,
             "Latency": self.latency.average,
             "IntegrationLatency": self.integration_latency.average,
+            "CacheHitCount": self.cache_hit_count,
+            "CacheMissCount": self.cache_miss_count,
         }
 
 

@@ -34,7 +34,9 @@ class Invocation:
     latency_ms: float
     integration_latency_ms: float
     cache_hit: bool
+    cache_miss: bool
     throttled: bool
+    api_key_id: str | None
     error: str | None
     timestamp: float
 
@@ -58,8 +60,10 @@ class Invocation:
             status=status,
             latency_ms=(time.perf_counter() - ctx.timer) * 1000,
             integration_latency_ms=ctx.integration_ms,
-            cache_hit=False,
-            throttled=False,
+            cache_hit=ctx.cache_hit,
+            cache_miss=ctx.cache_miss,
+            throttled=ctx.throttled,
+            api_key_id=ctx.api_key.id if ctx.api_key else None,
             error=error,
             timestamp=ctx.started,
         )
@@ -74,5 +78,9 @@ class Invocation:
             parts.append(f"target {self.target}")
         if self.version:
             parts.append(f"version {self.version}")
+        if self.cache_hit:
+            parts.append("from the cache")
+        if self.throttled:
+            parts.append("throttled")
         parts.append(f"status {self.status}")
         return ", ".join(parts)

@@ -946,9 +946,9 @@ def test_canary_marker_and_the_run_summary(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "*= apistages summary =*",
-            "stage  requests  canary configured  canary observed  4XX  5XX",
-            "dev           1                  -                -    0    0",
-            "prod        502              20.0%  *% of 501    0    0",
+            "stage  requests  canary configured  canary observed  4XX  5XX  throttled  cache hits",
+            "dev           1                  -                -    0    0          0           0",
+            "prod        502              20.0%  *% of 501    0    0          0           0",
         ]
     )
 

@@ -177,3 +177,61 @@ def assert_canary_ratio(
         f"  seed: {gateway.seed} ({gateway.seed_origin})"
     )
     return result
+
+
+def assert_throttled(
+    api: StageClient, path: str, *, after: int, method: str = "GET", **request_kwargs: Any
+) -> list[Invocation]:
+    """Send `after + 1` requests at one instant (the gateway's clock is frozen for them): the
+    first `after` must pass and the next must be throttled (429). Returns the records."""
+    __tracebackhide__ = True
+    clock = api.gateway.clock
+    was_frozen = clock.frozen
+    clock.freeze(clock.now())
+    try:
+        records = [
+            api.open(path, method=method, **request_kwargs).invocation for _ in range(after + 1)
+        ]
+    finally:
+        if not was_frozen:
+            clock.unfreeze()
+    early = [i + 1 for i, r in enumerate(records[:-1]) if r.status == 429]
+    statuses = [r.status for r in records]
+    assert not early and records[-1].status == 429, (
+        f"{method} {path} on stage {api.stage!r}: expected {after} requests to pass and request "
+        f"{after + 1} to get 429; "
+        + (f"request {early[0]} was already throttled" if early else "the last one was not")
+        + f"\n  statuses: {statuses}\n  limits: {_limits(api, records[-1])}"
+    )
+    return records
+
+
+def assert_cached(
+    api: StageClient, path: str, *, method: str = "GET", **request_kwargs: Any
+) -> Invocation:
+    """Send the request twice: the second answer must come from the stage cache, with the
+    same status and body as the first."""
+    __tracebackhide__ = True
+    first = api.open(path, method=method, **request_kwargs)
+    second = api.open(path, method=method, **request_kwargs)
+    record = second.invocation
+    settings = api.gateway.stage(api.stage).settings
+    assert record.cache_hit, (
+        f"{method} {path} on stage {api.stage!r} was not served from the cache the second time"
+        f"\n  served by: {record.describe()}"
+        f"\n  cache cluster enabled: {settings.cache_cluster_enabled}; method settings: "
+        f"{settings.for_route(record.route)}"
+    )
+    assert (second.status_code, second.get_data()) == (first.status_code, first.get_data()), (
+        f"{method} {path}: the cached answer differs from the first one"
+    )
+    return record
+
+
+def _limits(api: StageClient, record: Invocation) -> str:
+    settings = api.gateway.stage(api.stage).settings.for_route(record.route)
+    return (
+        f"method {settings.throttling_rate:g}/s burst {settings.throttling_burst}, "
+        f"account {api.gateway.account_throttle.rate:g}/s burst "
+        f"{api.gateway.account_throttle.burst}"
+    )

@@ -120,6 +120,9 @@ def build_event(ctx: RequestContext) -> dict[str, Any]:
         "resourcePath": route.path,
         "stage": ctx.stage_name,
     }
+    if ctx.api_key is not None:
+        request_context["identity"]["apiKey"] = ctx.api_key.value
+        request_context["identity"]["apiKeyId"] = ctx.api_key.id
     if route.operation_name:
         request_context["operationName"] = route.operation_name
     return {

@@ -1,4 +1,5 @@
-"""The end-of-run table: per stage, requests, canary share configured vs observed, errors.
+"""The end-of-run table: per stage, requests, canary share configured vs observed, errors,
+throttled requests and cache hits.
 Workers of pytest-xdist send theirs to the controller as plain dicts, which add up."""
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ class StageTotals:
     canary_eligible: int = 0  # requests sent while the stage had a canary
     canary_served: int = 0
     canary_expected: float = 0.0  # sum of the configured shares of those requests
+    throttled: int = 0
+    cache_hits: int = 0
 
     def add(self, record: Invocation) -> None:
         self.requests += 1
         self.errors_4xx += 400 <= record.status < 500
         self.errors_5xx += record.status >= 500
+        self.throttled += record.throttled
+        self.cache_hits += record.cache_hit
         if record.canary_percent is not None:
             self.canary_eligible += 1
             self.canary_served += record.canary
@@ -50,15 +55,19 @@ class RunSummary:
             self.stages.setdefault(name, StageTotals()).merge(totals)
 
     def lines(self) -> list[str]:
-        rows = [("stage", "requests", "canary configured", "canary observed", "4XX", "5XX")]
+        rows = [
+            ("stage", "requests", "canary configured", "canary observed", "4XX", "5XX",
+             "throttled", "cache hits")
+        ]  # fmt: skip
         for name, t in sorted(self.stages.items()):
             configured = observed = "-"
             if t.canary_eligible:
                 configured = f"{t.canary_expected / t.canary_eligible:.1%}"
                 observed = f"{t.canary_served / t.canary_eligible:.1%} of {t.canary_eligible}"
             rows.append(
-                (name, str(t.requests), configured, observed, str(t.errors_4xx), str(t.errors_5xx))
-            )
+                (name, str(t.requests), configured, observed, str(t.errors_4xx),
+                 str(t.errors_5xx), str(t.throttled), str(t.cache_hits))
+            )  # fmt: skip
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         return [
             "  ".join(

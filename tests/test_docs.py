@@ -82,4 +82,4 @@ def test_example_project_passes(extra):
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"\b20 passed\b", result.stdout), result.stdout
+    assert re.search(r"\b30 passed\b", result.stdout), result.stdout

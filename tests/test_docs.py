@@ -37,6 +37,32 @@ def test_readme_tour_config_and_tests_pass(pytester: pytest.Pytester):
     result.stdout.fnmatch_lines(["*= apistages summary =*", "stage  requests  canary configured*"])
 
 
+def test_readme_stage_settings_example_passes(pytester: pytest.Pytester):
+    for name in ("apistages.yaml", "pytest.ini"):
+        shutil.copy(ROOT / "example_project" / name, pytester.path / name)
+    shutil.copytree(ROOT / "example_project" / "petshop", pytester.path / "petshop")
+    pytester.makepyfile(test_settings=blocks("python")[3])
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=1)
+
+
+def test_readme_stage_settings_config_loads():
+    import yaml
+
+    from pytest_apistages import Gateway
+
+    data = yaml.safe_load(blocks("yaml")[1])
+    data["api"] = {"routes": {"GET /pets": {"type": "MOCK"}, "POST /orders": {"type": "MOCK"}}}
+    gw = Gateway.from_dict(data)
+
+    settings = gw.stage("prod").settings
+    assert settings.for_route("POST /orders").throttling_burst == 10
+    assert not settings.for_route("GET /pets").caching_enabled
+    assert gw.usage_plans.get("gold").quota.limit == 1000
+
+
 def test_readme_python_example_runs():
     code = blocks("python")[2]
     namespace = {

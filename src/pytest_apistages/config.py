@@ -544,8 +544,9 @@ def _load(root: _Node, base_dir: Path) -> LoadedConfig:
             raise api["account_id"].error(
                 f"invalid account id {account_id!r}", "use 12 digits, quoted"
             )
-    keys = _api_keys(top.get("api_keys"))
-    plans = _usage_plans(top.get("usage_plans"), keys, [s.name for s in stages])
+    declared_keys = ApiKeys()
+    keys = _api_keys(top.get("api_keys"), declared_keys)
+    plans = _usage_plans(top.get("usage_plans"), declared_keys, [s.name for s in stages])
     account = None
     if "account" in top:
         parts = top["account"].mapping(("throttling",))
@@ -560,9 +561,9 @@ def _load(root: _Node, base_dir: Path) -> LoadedConfig:
     )  # fmt: skip
 
 
-def _api_keys(node: _Node | None) -> list[tuple[str, str | None, bool]]:
-    """`api_keys: {partner: {value: "...", enabled: true}}`, checked as AWS checks them."""
-    scratch = ApiKeys()
+def _api_keys(node: _Node | None, scratch: ApiKeys) -> list[tuple[str, str | None, bool]]:
+    """`api_keys: {partner: {value: "...", enabled: true}}`, checked as AWS checks them (by
+    creating them in `scratch`)."""
     keys = []
     for name, key in (node.mapping() if node else {}).items():
         parts = key.mapping(("value", "enabled"))
@@ -575,14 +576,11 @@ def _api_keys(node: _Node | None) -> list[tuple[str, str | None, bool]]:
 
 
 def _usage_plans(
-    node: _Node | None, keys: list[tuple[str, str | None, bool]], stages: list[str]
+    node: _Node | None, keys: ApiKeys, stages: list[str]
 ) -> list[tuple[str, dict[str, Any]]]:
     """`usage_plans: {gold: {stages: [prod], keys: [partner], throttle: {rate, burst},
     quota: {limit, period}, method_throttles: {"GET /pets": {rate, burst}}}}`."""
-    scratch_keys = ApiKeys()
-    for name, value, enabled in keys:
-        scratch_keys.create(name, value, enabled=enabled)
-    scratch = UsagePlans(scratch_keys)
+    scratch = UsagePlans(keys)
     plans = []
     for name, plan in (node.mapping() if node else {}).items():
         parts = plan.mapping(("stages", "keys", "throttle", "quota", "method_throttles"))

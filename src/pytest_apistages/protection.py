@@ -21,16 +21,17 @@ def check_api_key(ctx: RequestContext) -> None:
     plan = gw.usage_plans.for_key(key, ctx.stage_name) if key is not None else None
     if key is None or not key.enabled or plan is None:
         shown = f"**********{value[-4:]}" if value else "(none)"
-        why = (
-            "no API key was sent"
-            if not value
-            else "API Key not found"
-            if key is None
-            else "API Key is disabled"
-            if not key.enabled
-            else f"API Key is not associated with a Usage Plan for API Stage {ctx.api_id}/"
-            f"{ctx.stage_name}"
-        )
+        if not value:
+            why = "no API key was sent"
+        elif key is None:
+            why = "API Key not found"
+        elif not key.enabled:
+            why = "API Key is disabled"
+        else:
+            why = (
+                f"API Key is not associated with a Usage Plan for API Stage "
+                f"{ctx.api_id}/{ctx.stage_name}"
+            )
         raise GatewayFailure(
             errors.INVALID_API_KEY,
             f"API Key {shown} not authorized because method '{ctx.match.route.key}' requires "

@@ -39,10 +39,14 @@ class MethodSettings:
     require_authorization_for_cache_control: bool | None = None
     unauthorized_cache_control_strategy: str | None = None
 
+    def given(self) -> dict[str, Any]:
+        """The fields this entry sets."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: value for name, value in values.items() if value is not None}
+
     def apply(self, base: EffectiveSettings) -> EffectiveSettings:
         """`base` with the fields this entry sets replaced."""
-        given = {f.name: getattr(self, f.name) for f in fields(self)}
-        return replace(base, **{k: v for k, v in given.items() if v is not None})
+        return replace(base, **self.given())
 
 
 @dataclass(frozen=True)
@@ -276,7 +280,4 @@ def _entry(prefix: str, values: Mapping[str, Any]) -> MethodSettings:
 
 
 def _merge(old: MethodSettings | None, new: MethodSettings) -> MethodSettings:
-    if old is None:
-        return new
-    given = {f.name: getattr(new, f.name) for f in fields(new)}
-    return replace(old, **{k: v for k, v in given.items() if v is not None})
+    return new if old is None else replace(old, **new.given())

@@ -38,3 +38,22 @@ def test_check_reports_a_config_error_in_one_line(tmp_path, capsys):
         f"error: {tmp_path / 'apistages.yaml'}: api.routes.GET /health.status: "
         f"must be 100-599, got 999\n"
     )
+
+
+def test_check_warns_about_function_references_that_name_nothing(tmp_path, capsys):
+    shutil.copytree(EXAMPLE / "petshop", tmp_path / "petshop")
+    text = (
+        (EXAMPLE / "apistages.yaml")
+        .read_text()
+        .replace("GET /pets/{id}:         pet-details", "GET /pets/{id}:         pet-detail")
+    )
+    (tmp_path / "apistages.yaml").write_text(text)
+
+    assert main(["check", str(tmp_path / "apistages.yaml")]) == 0
+
+    out = capsys.readouterr().out
+    assert "warning: deployment " in out
+    assert (
+        "GET /pets/{id}: Function not found: "
+        "arn:aws:lambda:us-east-1:123456789012:function:pet-detail" in out
+    )

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 from .config import load_file
 from .errors import ConfigError
+from .functions import FunctionNotFound
+from .gateway import Gateway
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,6 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         n_routes, n_deployments = len(loaded.definition.routes), len(gateway.deployments)
         print(f"{args.config}: OK - api {loaded.name} ({gateway.api_id}), {n_routes} routes, "
               f"{n_deployments} deployments")  # fmt: skip
+        for warning in unresolved_functions(gateway):
+            print(f"  warning: {warning}")
         for stage in gateway.stages.values():
             pending = gateway.pending_changes(stage.name)
             note = f", {len(pending)} undeployed change(s)" if pending else ""
@@ -40,6 +44,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         for key, route in deployment.api.routes.items():
             print(f"  {key:<32} {route.integration.describe()}")
     return 0
+
+
+def unresolved_functions(gateway: Gateway) -> list[str]:
+    """Function references (without stage variables) that name no declared function, version
+    or alias. AWS accepts them and fails at request time with a 500; a hook may still register
+    the function, so these are warnings."""
+    warnings = []
+    for deployment in gateway.deployments:
+        for key, route in deployment.api.routes.items():
+            integration = route.integration
+            if integration.type != "AWS_PROXY" or "${" in integration.target:
+                continue
+            try:
+                gateway.functions.resolve(integration.target)
+            except FunctionNotFound as e:
+                warnings.append(f"deployment {deployment.id}: {key}: {e}")
+    return list(dict.fromkeys(warnings))
 
 
 if __name__ == "__main__":

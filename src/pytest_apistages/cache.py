@@ -71,7 +71,7 @@ def serve(ctx: RequestContext, integrate: Callable[[RequestContext], Response]) 
     if not uses_cache:
         return integrate(ctx)
     key = cache_key(ctx)
-    refresh = "max-age=0" in (ctx.header("Cache-Control") or "").replace(" ", "")
+    refresh = _asks_to_invalidate(ctx.header("Cache-Control"))
     warning = None
     if refresh and settings.require_authorization_for_cache_control and not _signed(ctx):
         strategy = settings.unauthorized_cache_control_strategy
@@ -123,6 +123,17 @@ def cache_key(ctx: RequestContext) -> tuple[str, ...]:
             value = ctx.match.path_parameters.get(name, "")
         parts.append(f"{parameter}={value}")
     return tuple(parts)
+
+
+def _asks_to_invalidate(cache_control: str | None) -> bool:
+    """`Cache-Control: max-age=0` (directive names are case-insensitive, and other directives
+    may come with it); `max-age=05` or `s-maxage=0` do not ask for a fresh answer."""
+    for directive in (cache_control or "").split(","):
+        name, _, argument = directive.partition("=")
+        if name.strip().lower() == "max-age":
+            argument = argument.strip().strip('"')
+            return argument.isdigit() and int(argument) == 0
+    return False
 
 
 def _signed(ctx: RequestContext) -> bool:

@@ -305,6 +305,25 @@ def _responses(node: _Node) -> tuple[tuple[str, int], ...]:
     return tuple(out)
 
 
+def route_from(key: str, data: Any, source: str) -> Route:
+    """A route from `"VERB /path"` and its integration (short or AWS form, with the route's own
+    apiKeyRequired and operationName); errors located at `source: key`."""
+    method, path = parse_route_key(key)  # AWS's refusal, as a BadRequestError
+    return _route(method, path, _Node(data, source, key))
+
+
+def _route(method: str, path: str, value: _Node) -> Route:
+    integration = _integration(value)
+    extra = value.mapping() if isinstance(value.value, dict) else {}
+    api_key_node = _one_of(extra, "api_key_required", "apiKeyRequired")
+    api_key = api_key_node.value if api_key_node else False
+    if api_key_node is not None and not isinstance(api_key, bool):
+        raise api_key_node.error(f"must be true or false, got {_show(api_key)}")
+    op_node = _one_of(extra, "operation_name", "operationName")
+    op = op_node.string() if op_node else None
+    return Route(method, path, integration, api_key, op)
+
+
 def _routes(node: _Node) -> dict[str, Route]:
     routes: dict[str, Route] = {}
     written: dict[str, str] = {}
@@ -316,15 +335,7 @@ def _routes(node: _Node) -> dict[str, Route]:
             earlier = written[f"{method} {path}"]
             raise value.error(f"route {method} {path} is already given as {earlier!r}", "keep one")
         written[f"{method} {path}"] = key
-        integration = _integration(value)
-        extra = value.mapping() if isinstance(value.value, dict) else {}
-        api_key_node = _one_of(extra, "api_key_required", "apiKeyRequired")
-        api_key = api_key_node.value if api_key_node else False
-        if api_key_node is not None and not isinstance(api_key, bool):
-            raise api_key_node.error(f"must be true or false, got {_show(api_key)}")
-        op_node = _one_of(extra, "operation_name", "operationName")
-        op = op_node.string() if op_node else None
-        route = Route(method, path, integration, api_key, op)
+        route = _route(method, path, value)
         with value.located():
             definition = definition.with_route(route)
         routes[route.key] = route

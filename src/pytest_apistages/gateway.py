@@ -69,16 +69,24 @@ class WorkingApi:
         key: str,
         integration: Integration | Mapping[str, Any] | str,
         *,
-        api_key_required: bool = False,
+        api_key_required: bool | None = None,
         operation_name: str | None = None,
     ) -> Route:
-        """Create or replace `"VERB /path"` (AWS vocabulary or the short forms of the config)."""
-        from .config import integration_from
+        """Create or replace `"VERB /path"` (AWS vocabulary or the short forms of the config,
+        which may carry apiKeyRequired and operationName; the keywords win)."""
+        from .config import route_from
 
-        method, path = parse_route_key(key)
-        if not isinstance(integration, Integration):
-            integration = integration_from(integration, "put_route", key)
-        route = Route(method, path, integration, api_key_required, operation_name)
+        if isinstance(integration, Integration):
+            method, path = parse_route_key(key)
+            route = Route(method, path, integration)
+        else:
+            route = route_from(key, integration, "put_route")
+        route = replace(
+            route,
+            api_key_required=route.api_key_required if api_key_required is None
+            else api_key_required,
+            operation_name=operation_name or route.operation_name,
+        )  # fmt: skip
         self.definition = self.definition.with_route(route)
         return route
 

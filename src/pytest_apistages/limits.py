@@ -8,6 +8,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+# Epoch timestamps (about 1.8e9 s) carry float noise of a few 1e-7 s, so `advance(0.1)` moves
+# the clock by 0.09999990463... s. Elapsed time is rounded to the microsecond and a token counts
+# as whole within _TOKEN_SLACK, so `rate` tokens per second means exactly that.
+_TIME_DIGITS = 6
+_TOKEN_SLACK = 1e-9
+
 
 @dataclass
 class TokenBucket:
@@ -24,18 +30,21 @@ class TokenBucket:
 
     def refill(self, now: float) -> None:
         if now > self.updated:
-            self.tokens = min(float(self.burst), self.tokens + (now - self.updated) * self.rate)
+            elapsed = round(now - self.updated, _TIME_DIGITS)
+            self.tokens = min(float(self.burst), self.tokens + elapsed * self.rate)
         self.updated = max(self.updated, now)
 
     def can_take(self, now: float) -> bool:
         self.refill(now)
-        return self.tokens >= 1.0
+        return self.tokens >= 1.0 - _TOKEN_SLACK
 
     def take(self) -> None:
-        self.tokens -= 1.0
+        self.tokens = max(0.0, self.tokens - 1.0)
 
-    def reconfigure(self, rate: float, burst: int) -> None:
-        """New limits apply at once; tokens above the new burst are dropped."""
+    def reconfigure(self, rate: float, burst: int, since: float) -> None:
+        """New limits, set at `since`: the time before refills at the old rate (not
+        retroactively at the new one), and tokens above the new burst are dropped."""
+        self.refill(since)
         self.rate, self.burst = rate, burst
         self.tokens = min(self.tokens, float(burst))
 
@@ -52,6 +61,17 @@ def quota_window(period: str, now: float) -> float:
     return float(calendar.timegm((t.tm_year, t.tm_mon, 1, 0, 0, 0)))
 
 
+@dataclass(frozen=True)
+class Level:
+    """One token bucket a request must take from: its key, its limits, and when those limits
+    were set if known (else the limiter learns of a change only at the next request)."""
+
+    key: tuple[str, ...]
+    rate: float
+    burst: int
+    since: float | None = None
+
+
 class Limiter:
     """Every bucket and quota counter of one gateway, created on first use. Call under the
     gateway's lock."""
@@ -60,19 +80,18 @@ class Limiter:
         self._buckets: dict[tuple[str, ...], TokenBucket] = {}
         self._quotas: dict[tuple[str, ...], tuple[float, int]] = {}
 
-    def admit(
-        self, levels: Sequence[tuple[tuple[str, ...], float, int]], now: float
-    ) -> tuple[str, ...] | None:
-        """Take a token at every level, or none: the first empty level's key is returned."""
+    def admit(self, levels: Sequence[Level], now: float) -> Level | None:
+        """Take a token at every level, or none: the first empty level is returned."""
         buckets = []
-        for key, rate, burst in levels:
-            bucket = self._buckets.get(key)
+        for level in levels:
+            bucket = self._buckets.get(level.key)
             if bucket is None:
-                bucket = self._buckets[key] = TokenBucket.full(rate, burst, now)
-            elif (bucket.rate, bucket.burst) != (rate, burst):
-                bucket.reconfigure(rate, burst)
+                bucket = self._buckets[level.key] = TokenBucket.full(level.rate, level.burst, now)
+            elif (bucket.rate, bucket.burst) != (level.rate, level.burst):
+                since = now if level.since is None else min(level.since, now)
+                bucket.reconfigure(level.rate, level.burst, since)
             if not bucket.can_take(now):
-                return key
+                return level
             buckets.append(bucket)
         for bucket in buckets:
             bucket.take()

@@ -21,7 +21,9 @@ logger = logging.getLogger("pytest_apistages")
 INFO, ERROR, DATA = "INFO", "ERROR", "DATA"  # DATA: only with data tracing
 MAX_EVENT_BYTES = 1024
 _PYTHON_LEVELS = {INFO: logging.INFO, ERROR: logging.ERROR, DATA: logging.DEBUG}
-_CONTEXT_VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_.]+)")
+# Dotted names (`identity.sourceIp`); a dot that ends the name is the format's own text.
+_CONTEXT_VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
+_TRUNCATED = " [TRUNCATED]"
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,15 @@ def execution_events(
     wanted = {ERROR} if level == "ERROR" else {INFO, ERROR}
     if settings.data_trace and level == "INFO":
         wanted.add(DATA)
+    # The event CloudWatch stores is `(request id) message`: the whole of it fits in 1024 bytes.
+    room = MAX_EVENT_BYTES - len(f"({ctx.request_id}) ".encode())
     events = []
     for line_level, message in ctx.log:
         if line_level in wanted:
             data = message.encode("utf-8")
-            if len(data) > MAX_EVENT_BYTES:  # CloudWatch truncates log events
-                message = data[: MAX_EVENT_BYTES - 15].decode("utf-8", "ignore") + " [TRUNCATED]"
+            if len(data) > room:  # API Gateway truncates log events
+                cut = data[: room - len(_TRUNCATED)].decode("utf-8", "ignore")
+                message = cut + _TRUNCATED
             events.append(LogEvent(group, ctx.started, ctx.request_id, message, line_level))
             logger.log(_PYTHON_LEVELS[line_level], "%s %s", group, f"({ctx.request_id}) {message}")
     return events

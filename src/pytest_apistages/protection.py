@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from . import errors
 from .context import GatewayFailure, RequestContext
+from .limits import Level
 from .logs import INFO
-from .usage import Throttle
 
 
 def check_api_key(ctx: RequestContext) -> None:
@@ -43,20 +43,31 @@ def check_api_key(ctx: RequestContext) -> None:
 
 
 def throttle(ctx: RequestContext) -> None:
-    assert ctx.match is not None and ctx.settings is not None
+    assert ctx.match is not None and ctx.settings is not None and ctx.stage is not None
     gw, route, settings = ctx.gateway, ctx.match.route, ctx.settings
     key, plan = ctx.api_key, ctx.usage_plan
-    levels: list[tuple[tuple[str, ...], float, int]] = []
+    levels: list[Level] = []
     if key is not None and plan is not None:
         per_method = plan.method_throttles.get(route.key)
         if per_method is not None:
-            levels.append((("plan-method", plan.id, key.id, route.key), *_limits(per_method)))
+            levels.append(
+                Level(
+                    ("plan-method", plan.id, key.id, route.key), per_method.rate, per_method.burst
+                )
+            )
         if plan.throttle is not None:
-            levels.append((("plan", plan.id, key.id), *_limits(plan.throttle)))
+            levels.append(Level(("plan", plan.id, key.id), plan.throttle.rate, plan.throttle.burst))
+    # Stage settings change only with the stage, so its last update bounds when they changed.
     levels.append(
-        (("method", ctx.stage_name, route.key), settings.throttling_rate, settings.throttling_burst)
+        Level(
+            ("method", ctx.stage_name, route.key),
+            settings.throttling_rate,
+            settings.throttling_burst,
+            since=ctx.stage.last_updated_date,
+        )
     )
-    levels.append((("account",), *_limits(gw.account_throttle)))
+    account = gw.account_throttle
+    levels.append(Level(("account",), account.rate, account.burst))
     now = gw.clock.now()
     with gw._lock:
         blocked = gw._limiter.admit(levels, now)
@@ -71,8 +82,9 @@ def throttle(ctx: RequestContext) -> None:
         )
     if blocked is not None:
         ctx.throttled = True
-        rate, burst = next((r, b) for k, r, b in levels if k == blocked)
-        raise GatewayFailure(errors.THROTTLED, _throttle_message(ctx, blocked[0], rate, burst))
+        raise GatewayFailure(
+            errors.THROTTLED, _throttle_message(ctx, blocked.key[0], blocked.rate, blocked.burst)
+        )
     if exhausted:
         assert plan is not None and plan.quota is not None
         raise GatewayFailure(
@@ -80,10 +92,6 @@ def throttle(ctx: RequestContext) -> None:
             f"Key quota exhausted for Usage Plan ID {plan.id}. Quota Limit: {plan.quota.limit} "
             f"Period: {plan.quota.period}",
         )
-
-
-def _limits(throttle: Throttle) -> tuple[float, int]:
-    return throttle.rate, throttle.burst
 
 
 def _throttle_message(ctx: RequestContext, level: str, rate: float, burst: int) -> str:

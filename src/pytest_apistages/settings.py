@@ -20,6 +20,7 @@ CACHE_CONTROL_STRATEGIES = (
 )
 CACHE_SIZES = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
 ALL_METHODS = "*/*"
+_CACHING_KEYS = ("enabled", "ttl", "require_authorization", "unauthorized_strategy")
 DEFAULT_RATE = 10000.0
 DEFAULT_BURST = 5000
 
@@ -141,11 +142,7 @@ def method_settings(
                 raise BadRequestError(f"throttling.burst must be a whole number, got {burst:g}")
             values["throttling_burst"] = int(burst)
     if caching is not None:
-        _known(
-            "caching",
-            caching,
-            ("enabled", "ttl", "require_authorization", "unauthorized_strategy"),
-        )
+        _known("caching", caching, _CACHING_KEYS)
         if "enabled" in caching:
             values["caching_enabled"] = _bool("caching.enabled", caching["enabled"])
         if "ttl" in caching:
@@ -218,6 +215,9 @@ def updated_settings(
     entries = dict(current.method_settings)
     cluster_enabled, cluster_size = current.cache_cluster_enabled, current.cache_cluster_size
     if caching is not None:
+        if not isinstance(caching, Mapping):
+            raise BadRequestError(f"caching: expected {{enabled, ttl, ...}}, got {caching!r}")
+        _known("caching", caching, ("enabled", "ttl", "size", *_CACHING_KEYS[2:]))
         caching = dict(caching)
         if "size" in caching:
             cluster_size = str(caching.pop("size"))
@@ -244,8 +244,14 @@ def updated_settings(
         else:
             entries[name] = _merge(entries.get(name), _entry(f"method_settings.{key}.", values))
     log = current.access_log
+    if access_log is True:
+        raise BadRequestError(
+            "access_log: give {format, destination} to log, or False to stop; True says neither"
+        )
     if access_log is False:
         log = None
+    elif access_log is not None and not isinstance(access_log, Mapping):
+        raise BadRequestError(f"access_log: expected {{format, destination}}, got {access_log!r}")
     elif isinstance(access_log, Mapping):
         _known("access_log", access_log, ("format", "destination"))
         log = access_log_settings(
@@ -265,7 +271,7 @@ def _entry(prefix: str, values: Mapping[str, Any]) -> MethodSettings:
         data_trace = logging.get("data_trace", data_trace)
         logging = logging.get("level")
     caching = values.get("caching")
-    if isinstance(caching, Mapping):
+    if isinstance(caching, Mapping) and not prefix:  # the stage's: size is the cluster's
         caching = {k: v for k, v in caching.items() if k != "size"}
     try:
         return method_settings(

@@ -176,13 +176,23 @@ def throttle_from(what: str, values: Mapping[str, Any]) -> Throttle:
         raise BadRequestError(f"{what} takes rate and burst, got {dict(values)!r}")
     rate, burst = values["rate"], values["burst"]
     for label, value in (("rate", rate), ("burst", burst)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        if not _finite(value):
             raise BadRequestError(f"{what}.{label} must be a number >= 0, got {value!r}")
         if value < 0:
             raise BadRequestError(f"{what}.{label} must be >= 0, got {value:g}")
     if burst != int(burst):
         raise BadRequestError(f"{what}.burst must be a whole number, got {burst:g}")
     return Throttle(float(rate), int(burst))
+
+
+def _finite(value: Any) -> bool:
+    """A real number a float holds: not a bool, NaN, an infinity or an int too big."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _quota(plan: str, values: Mapping[str, Any]) -> Quota:

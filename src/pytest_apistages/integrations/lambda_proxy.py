@@ -21,6 +21,7 @@ from ..events import (
     parse_proxy_response,
 )
 from ..functions import FunctionNotFound, LambdaContext, function_environment, parse_reference
+from ..logs import DATA
 from ..model import Integration
 
 logger = logging.getLogger("pytest_apistages")
@@ -49,7 +50,7 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
     if len(payload) > LAMBDA_PAYLOAD_LIMIT:
         raise GatewayFailure(errors.REQUEST_TOO_LARGE, "Lambda request payload over 6 MB")
     ctx.note(f"Endpoint request URI: {resolved.invoked_arn}")
-    ctx.note(f"Endpoint request body after transformations: {payload}")
+    ctx.note(f"Endpoint request body after transformations: {payload}", DATA)
 
     context = LambdaContext(
         resolved, str(uuid.UUID(int=ctx.gateway._random_bits(128))), ctx.gateway.region
@@ -82,7 +83,7 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
         result = json.loads(json.dumps(result))
     except (TypeError, ValueError) as e:
         _lambda_error(ctx, f"Runtime.MarshalError: Unable to marshal response: {e}")
-    ctx.note(f"Endpoint response body before transformations: {_short(result)}")
+    ctx.note(f"Endpoint response body before transformations: {_short(result)}", DATA)
     try:
         parsed = parse_proxy_response(result, _accepts_binary(ctx))
     except MalformedProxyResponse as e:

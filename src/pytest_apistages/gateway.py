@@ -238,7 +238,7 @@ class Gateway:
         self._logs: list[LogEvent] = []
         self._access_logs: list[LogEvent] = []
         self.api_keys = ApiKeys()
-        self.usage_plans = UsagePlans(self.api_keys)
+        self.usage_plans = UsagePlans(self.api_keys, lambda: self._stages)
         self.account_throttle = Throttle(DEFAULT_RATE, DEFAULT_BURST)
         self._limiter = Limiter()
         self._caches: dict[str, StageCache] = {}

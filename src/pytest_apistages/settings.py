@@ -192,7 +192,12 @@ def _bool(what: str, value: Any) -> bool:
 
 def _number(what: str, value: Any, high: float = math.inf) -> float:
     bounds = f"from 0 to {high:g}" if high < math.inf else ">= 0"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or math.isnan(value)
+        or math.isinf(value)
+    ):
         raise BadRequestError(f"{what} must be a number {bounds}, got {value!r}")
     if not 0 <= value <= high:
         raise BadRequestError(f"{what} must be {bounds}, got {value:g}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,8 +95,9 @@ class UsagePlans:
     """Usage plans, checked against the keys they name and the rule that a key belongs to at
     most one plan per stage."""
 
-    def __init__(self, keys: ApiKeys) -> None:
+    def __init__(self, keys: ApiKeys, stages: Callable[[], Iterable[str]] | None = None) -> None:
         self._keys = keys
+        self._stages = stages  # the gateway's stage names, when there is a gateway
         self._plans: dict[str, UsagePlan] = {}
 
     def create(
@@ -125,6 +126,13 @@ class UsagePlans:
                 }
             ),
         )
+        known = set(self._stages()) if self._stages is not None else None
+        for stage in plan.stages:
+            if known is not None and stage not in known:
+                raise BadRequestError(
+                    f"Invalid API Stage specified: usage plan {name!r} names stage {stage!r} "
+                    f"(stages: {', '.join(sorted(known)) or 'none'})"
+                )
         for key in plan.keys:
             self._keys.get(key)
             for other in self._plans.values():
@@ -156,18 +164,6 @@ class UsagePlans:
 
     def all(self) -> list[UsagePlan]:
         return list(self._plans.values())
-
-
-def check_plan_stages(plans: Iterable[UsagePlan], stages: Iterable[str]) -> None:
-    """A plan naming a stage that does not exist: AWS's 400."""
-    known = set(stages)
-    for plan in plans:
-        for stage in plan.stages:
-            if stage not in known:
-                raise BadRequestError(
-                    f"Invalid API Stage specified: usage plan {plan.name!r} names stage "
-                    f"{stage!r} (stages: {', '.join(sorted(known)) or 'none'})"
-                )
 
 
 def throttle_from(what: str, values: Mapping[str, Any]) -> Throttle:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import time
 from collections.abc import Callable
 
@@ -54,17 +55,16 @@ def per_request_us(call: Callable[[], object], n: int) -> float:
 def side_by_side_us(
     first: Callable[[], object], second: Callable[[], object], n: int
 ) -> tuple[float, float]:
-    """Both costs measured in alternating rounds, so drift (GC, growing record lists) hits both."""
-    totals = [0.0, 0.0]
-    rounds = max(1, n // 500)
-    for _ in range(rounds):
+    """Both costs measured in alternating rounds of 500 and summarised by the median round, so
+    drift and noise (GC, the machine's other work) hit both alike."""
+    rounds: list[list[float]] = [[], []]
+    for _ in range(max(1, n // 500)):
         for i, call in enumerate((first, second)):
             start = time.perf_counter()
-            for _ in range(n // rounds):
+            for _ in range(500):
                 call()
-            totals[i] += time.perf_counter() - start
-    per = rounds * (n // rounds)
-    return totals[0] / per * 1e6, totals[1] / per * 1e6
+            rounds[i].append((time.perf_counter() - start) / 500 * 1e6)
+    return statistics.median(rounds[0]), statistics.median(rounds[1])
 
 
 def main() -> None:

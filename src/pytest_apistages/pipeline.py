@@ -182,9 +182,10 @@ def match_route(ctx: RequestContext) -> None:
     ctx.note(f"HTTP Method: {ctx.method}, Resource Path: {ctx.path}")
     ctx.note(f"Method request path: {_java_map(ctx.match.path_parameters)}")
     ctx.note(f"Method request query string: {_java_map(dict(parse_query(ctx.query_string)))}")
-    ctx.note(f"Method request headers: {_java_map(dict(ctx.headers))}", DATA)
-    body = ctx.body.decode("utf-8", "replace") if ctx.body else ""
-    ctx.note(f"Method request body before transformations: {body}", DATA)
+    if ctx.settings.data_trace:  # formatted only when it will be logged
+        ctx.note(f"Method request headers: {_java_map(dict(ctx.headers))}", DATA)
+        body = ctx.body.decode("utf-8", "replace") if ctx.body else ""
+        ctx.note(f"Method request body before transformations: {body}", DATA)
 
 
 STEPS: tuple[Callable[[RequestContext], None], ...] = (
@@ -201,8 +202,10 @@ def serve_from_cache_or_integrate(ctx: RequestContext) -> Response:
     from .cache import serve
 
     response = serve(ctx, integrate)
-    ctx.note(f"Method response body after transformations: {response.get_data(as_text=True)}", DATA)
-    ctx.note(f"Method response headers: {_java_map(dict(response.headers))}", DATA)
+    if ctx.settings is not None and ctx.settings.data_trace:
+        body = response.get_data(as_text=True)
+        ctx.note(f"Method response body after transformations: {body}", DATA)
+        ctx.note(f"Method response headers: {_java_map(dict(response.headers))}", DATA)
     return response
 
 

@@ -81,10 +81,20 @@ class StageSettings:
     cache_cluster_enabled: bool = False
     cache_cluster_size: str = "0.5"
     access_log: AccessLogSettings | None = None
+    # for_route's answers: the settings never change, so each route's is worked out once
+    _effective: dict[str | None, EffectiveSettings] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def for_route(self, route_key: str | None) -> EffectiveSettings:
         """Defaults, then `*/*`, then the route's own entry. GET methods cache when `*/*`
         enables caching; other verbs only through their own entry, as on AWS."""
+        cached = self._effective.get(route_key)
+        if cached is None:
+            cached = self._effective[route_key] = self._work_out(route_key)
+        return cached
+
+    def _work_out(self, route_key: str | None) -> EffectiveSettings:
         everything = self.method_settings.get(ALL_METHODS, MethodSettings())
         own = self.method_settings.get(route_key or "", MethodSettings())
         effective = own.apply(everything.apply(EffectiveSettings()))

@@ -57,3 +57,19 @@ def test_check_warns_about_function_references_that_name_nothing(tmp_path, capsy
         "GET /pets/{id}: Function not found: "
         "arn:aws:lambda:us-east-1:123456789012:function:pet-detail" in out
     )
+
+
+def test_check_warns_about_method_settings_for_routes_not_served(tmp_path, capsys):
+    shutil.copytree(EXAMPLE / "petshop", tmp_path / "petshop")
+    text = (
+        (EXAMPLE / "apistages.yaml")
+        .read_text()
+        .replace("POST /orders: {throttling", "POST /order: {throttling")
+    )
+    (tmp_path / "apistages.yaml").write_text(text)
+
+    assert main(["check", str(tmp_path / "apistages.yaml")]) == 0
+
+    assert "warning: stage prod: method_settings 'POST /order' names no route it serves" in (
+        capsys.readouterr().out
+    )

@@ -134,8 +134,11 @@ def test_info_logs_a_lambda_call_in_aws_order() -> None:
         "Method request query string: {q=1}",
     ]
     assert lines[-2:] == ["Successfully completed execution", "Method completed with status: 200"]
-    assert in_order(lines, ["Method request query string", "Endpoint request URI: arn:aws:lambda"])
-    assert "Endpoint request URI: arn:aws:lambda:us-east-1:123456789012:function:echo" in lines
+    assert in_order(lines, ["Method request query string", "Endpoint request URI: https://lambda"])
+    assert (
+        "Endpoint request URI: https://lambda.us-east-1.amazonaws.com/2015-03-31/functions/"
+        "arn:aws:lambda:us-east-1:123456789012:function:echo/invocations" in lines
+    )
 
 
 def test_info_without_data_trace_logs_no_request_or_response_data() -> None:
@@ -817,3 +820,17 @@ def test_access_log_true_is_refused_not_ignored() -> None:
 
     with pytest.raises(BadRequestError, match="access_log"):
         gw.update_stage("prod", access_log=True)
+
+
+def test_a_failing_function_still_has_an_integration_latency() -> None:
+    gw = Gateway()
+
+    def boom(event: object, context: object) -> object:
+        raise RuntimeError("boom")
+
+    gw.functions.register("boom", boom)
+    gw.api.put_route("GET /x", "boom")
+    gw.deploy("s")
+
+    assert gw.client("s").get("/x").status_code == 502
+    assert gw.metrics("s").integration_latency.sample_count == 1

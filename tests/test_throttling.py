@@ -862,3 +862,20 @@ def test_infinite_limits_are_refused(limits: dict[str, float]) -> None:
 
     with pytest.raises(BadRequestError, match=r"must be a number >= 0, got inf"):
         gw.update_stage("prod", throttling=limits)
+
+
+def test_stage_throttling_is_removed_with_its_method_settings_entry() -> None:
+    gw = Gateway()
+    gw.api.put_route("GET /pets", {"type": "MOCK"})
+    gw.deploy("prod")
+    gw.update_stage("prod", throttling={"rate": 0, "burst": 1})
+    gw.update_stage("prod", variables={"a": "b"})  # other updates leave the entry alone
+    assert gw.stage("prod").settings.for_route("GET /pets").throttling_burst == 1
+
+    gw.update_stage("prod", method_settings={"*/*": None})
+
+    assert gw.stage("prod").settings.for_route("GET /pets").throttling_burst == 5000
+    with pytest.raises(BadRequestError, match=r"^Cannot remove method setting \*/\* because"):
+        gw.update_stage("prod", method_settings={"*/*": None})
+    with pytest.raises(BadRequestError, match=r"throttling: expected a mapping of rate, burst"):
+        gw.update_stage("prod", throttling=False)  # type: ignore[arg-type]

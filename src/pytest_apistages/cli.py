@@ -10,6 +10,7 @@ from .config import load_file
 from .errors import ConfigError
 from .functions import FunctionNotFound
 from .gateway import Gateway
+from .settings import ALL_METHODS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         n_routes, n_deployments = len(loaded.definition.routes), len(gateway.deployments)
         print(f"{args.config}: OK - api {loaded.name} ({gateway.api_id}), {n_routes} routes, "
               f"{n_deployments} deployments")  # fmt: skip
-        for warning in unresolved_functions(gateway):
+        for warning in unresolved_functions(gateway) + unmatched_method_settings(gateway):
             print(f"  warning: {warning}")
         for stage in gateway.stages.values():
             pending = gateway.pending_changes(stage.name)
@@ -61,6 +62,19 @@ def unresolved_functions(gateway: Gateway) -> list[str]:
             except FunctionNotFound as e:
                 warnings.append(f"deployment {deployment.id}: {key}: {e}")
     return list(dict.fromkeys(warnings))
+
+
+def unmatched_method_settings(gateway: Gateway) -> list[str]:
+    """Method settings for a route the stage does not serve: likely a typo (AWS accepts them)."""
+    warnings = []
+    for stage in gateway.stages.values():
+        routes = gateway.deployment(stage.deployment_id).api.routes
+        for key in stage.settings.method_settings:
+            if key != ALL_METHODS and key not in routes:
+                warnings.append(
+                    f"stage {stage.name}: method_settings {key!r} names no route it serves"
+                )
+    return warnings
 
 
 if __name__ == "__main__":

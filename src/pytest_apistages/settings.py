@@ -188,7 +188,9 @@ def access_log_settings(format: str, destination: str) -> AccessLogSettings:
     return AccessLogSettings(format, destination)
 
 
-def _known(what: str, values: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+def _known(what: str, values: Any, allowed: tuple[str, ...]) -> None:
+    if not isinstance(values, Mapping):
+        raise BadRequestError(f"{what}: expected a mapping of {', '.join(allowed)}, got {values!r}")
     unknown = [k for k in values if k not in allowed]
     if unknown:
         raise BadRequestError(f"{what}: unknown key {unknown[0]!r}; use {', '.join(allowed)}")
@@ -243,10 +245,10 @@ def updated_settings(
                 )
         if "enabled" in caching:
             cluster_enabled = _bool("caching.enabled", caching["enabled"])
-    stage_level = _entry(
-        "", {"throttling": throttling, "caching": caching, "logging": logging, "metrics": metrics}
-    )
-    entries[ALL_METHODS] = _merge(entries.get(ALL_METHODS), stage_level)
+    stage_level = {"throttling": throttling, "caching": caching, "logging": logging,
+                   "metrics": metrics}  # fmt: skip
+    if any(value is not None for value in stage_level.values()):
+        entries[ALL_METHODS] = _merge(entries.get(ALL_METHODS), _entry("", stage_level))
     for key, values in (method_settings or {}).items():
         name = method_settings_key(key)
         if values is None:

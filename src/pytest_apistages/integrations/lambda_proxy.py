@@ -49,7 +49,10 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
     payload = json.dumps(build_event(ctx))
     if len(payload) > LAMBDA_PAYLOAD_LIMIT:
         raise GatewayFailure(errors.REQUEST_TOO_LARGE, "Lambda request payload over 6 MB")
-    ctx.note(f"Endpoint request URI: {resolved.invoked_arn}")
+    ctx.note(
+        f"Endpoint request URI: https://lambda.{ctx.gateway.region}.amazonaws.com/2015-03-31/"
+        f"functions/{resolved.invoked_arn}/invocations"
+    )
     ctx.note(f"Endpoint request body after transformations: {payload}", DATA)
 
     context = LambdaContext(
@@ -61,6 +64,7 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
         try:
             result = resolved.function.handler(json.loads(payload), context)
         except Exception as e:
+            ctx.integration_ms = (time.perf_counter() - started) * 1000
             # The whole traceback goes to the function's own log; the execution log's event
             # is truncated at 1024 bytes, as in CloudWatch.
             logger.error("function %s failed:\n%s", resolved.invoked_arn, traceback.format_exc())

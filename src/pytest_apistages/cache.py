@@ -46,12 +46,6 @@ class StageCache:
         self._entries[key] = entry
         return True
 
-    def flush(self) -> None:
-        self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
 
 def serve(ctx: RequestContext, integrate: Callable[[RequestContext], Response]) -> Response:
     """Answer from the stage cache when the method caches, else integrate (and store).

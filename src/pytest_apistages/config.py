@@ -179,11 +179,6 @@ _INTEGRATION_KEYS = (
 _CACHE_KEY_PARAMETER = re.compile(r"^method\.request\.(querystring|header|path)\.[^.\s]+$")
 
 
-def integration_from(data: Any, source: str, key: str) -> Integration:
-    """An integration from the short or the AWS form; errors located at `source: key`."""
-    return _integration(_Node(data, source, key))
-
-
 def _integration(node: _Node) -> Integration:
     if isinstance(node.value, str):
         text = node.string()

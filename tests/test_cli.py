@@ -26,12 +26,17 @@ def test_routes_lists_each_stage(capsys):
     assert "HTTP_PROXY https://${stageVariables.inventoryHost}/v1/{proxy}" in out
 
 
-def test_check_reports_a_config_error_in_one_line(tmp_path, capsys):
+def example_with(tmp_path: Path, old: str, new: str) -> str:
+    """The example project's config with one edit, beside its handlers; returns its path."""
     shutil.copytree(EXAMPLE / "petshop", tmp_path / "petshop")
-    text = (EXAMPLE / "apistages.yaml").read_text().replace("status: 200", "status: 999", 1)
-    (tmp_path / "apistages.yaml").write_text(text)
+    source = (EXAMPLE / "apistages.yaml").read_text()
+    assert old in source
+    (tmp_path / "apistages.yaml").write_text(source.replace(old, new, 1))
+    return str(tmp_path / "apistages.yaml")
 
-    assert main(["check", str(tmp_path / "apistages.yaml")]) == 1
+
+def test_check_reports_a_config_error_in_one_line(tmp_path, capsys):
+    assert main(["check", example_with(tmp_path, "status: 200", "status: 999")]) == 1
 
     err = capsys.readouterr().err
     assert err == (
@@ -41,15 +46,11 @@ def test_check_reports_a_config_error_in_one_line(tmp_path, capsys):
 
 
 def test_check_warns_about_function_references_that_name_nothing(tmp_path, capsys):
-    shutil.copytree(EXAMPLE / "petshop", tmp_path / "petshop")
-    text = (
-        (EXAMPLE / "apistages.yaml")
-        .read_text()
-        .replace("GET /pets/{id}:         pet-details", "GET /pets/{id}:         pet-detail")
+    path = example_with(
+        tmp_path, "GET /pets/{id}:         pet-details", "GET /pets/{id}: pet-detail"
     )
-    (tmp_path / "apistages.yaml").write_text(text)
 
-    assert main(["check", str(tmp_path / "apistages.yaml")]) == 0
+    assert main(["check", path]) == 0
 
     out = capsys.readouterr().out
     assert "warning: deployment " in out
@@ -60,15 +61,9 @@ def test_check_warns_about_function_references_that_name_nothing(tmp_path, capsy
 
 
 def test_check_warns_about_method_settings_for_routes_not_served(tmp_path, capsys):
-    shutil.copytree(EXAMPLE / "petshop", tmp_path / "petshop")
-    text = (
-        (EXAMPLE / "apistages.yaml")
-        .read_text()
-        .replace("POST /orders: {throttling", "POST /order: {throttling")
-    )
-    (tmp_path / "apistages.yaml").write_text(text)
+    path = example_with(tmp_path, "POST /orders: {throttling", "POST /order: {throttling")
 
-    assert main(["check", str(tmp_path / "apistages.yaml")]) == 0
+    assert main(["check", path]) == 0
 
     assert "warning: stage prod: method_settings 'POST /order' names no route it serves" in (
         capsys.readouterr().out

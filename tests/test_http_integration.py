@@ -195,22 +195,21 @@ def test_repeated_request_header_reaches_a_mocked_backend_with_every_value(
 # -- stage variables and path parameters in the uri --------------------------------------------
 
 
-def test_aws_recorded_stage_variables_in_host_path_and_query(
-    gw: Gateway, user_mock: responses.RequestsMock
-) -> None:
+def deploy_recorded_uri(gw: Gateway, host: str) -> None:
+    """The AWS-recorded case: host, path and query all from stage variables."""
     gw.api.put_route(
         "GET /test",
         "https://${stageVariables.TestHost}/${stageVariables.testPath}"
         "?${stageVariables.querystring}",
     )
-    gw.deploy(
-        "dev",
-        variables={
-            "TestHost": "backend.example.com",
-            "testPath": "test-path",
-            "querystring": "qs_key=qs_value",
-        },
-    )
+    variables = {"TestHost": host, "testPath": "test-path", "querystring": "qs_key=qs_value"}
+    gw.deploy("dev", variables=variables)
+
+
+def test_aws_recorded_stage_variables_in_host_path_and_query(
+    gw: Gateway, user_mock: responses.RequestsMock
+) -> None:
+    deploy_recorded_uri(gw, "backend.example.com")
     user_mock.get(
         "https://backend.example.com/test-path",
         body="hit",
@@ -229,19 +228,7 @@ def test_aws_recorded_stage_variables_in_host_path_and_query(
 
 
 def test_stage_variables_in_a_mounted_uri_and_client_query_appended(gw: Gateway) -> None:
-    gw.api.put_route(
-        "GET /test",
-        "https://${stageVariables.TestHost}/${stageVariables.testPath}"
-        "?${stageVariables.querystring}",
-    )
-    gw.deploy(
-        "dev",
-        variables={
-            "TestHost": "backend.internal",
-            "testPath": "test-path",
-            "querystring": "qs_key=qs_value",
-        },
-    )
+    deploy_recorded_uri(gw, "backend.internal")
 
     seen = gw.client("dev").get("/test?mine=1").json()
 

@@ -834,3 +834,13 @@ def test_a_failing_function_still_has_an_integration_latency() -> None:
 
     assert gw.client("s").get("/x").status_code == 502
     assert gw.metrics("s").integration_latency.sample_count == 1
+
+
+def test_per_route_metrics_for_a_route_the_stage_does_not_serve_are_refused() -> None:
+    gw = Gateway()
+    gw.api.put_route("GET /x", {"type": "MOCK"})
+    gw.deploy("s")
+    gw.update_stage("s", metrics=True)
+
+    with pytest.raises(BadRequestError, match=r"^No route GET /y on stage s \(routes: GET /x\)"):
+        gw.metrics("s", route="GET /y")

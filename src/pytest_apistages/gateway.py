@@ -577,6 +577,11 @@ class Gateway:
         records = [r for r in self.invocations(stage) if r.canary == canary]
         if route is not None:
             key = method_settings_key(route)
+            served = self._deployments[self.stage(stage).deployment_id].api.routes
+            if key not in served:
+                raise BadRequestError(
+                    f"No route {key} on stage {stage} (routes: {', '.join(served) or 'none'})"
+                )
             if not self.stage(stage).settings.metrics_enabled_for(key):
                 raise BadRequestError(
                     f"No per-method metrics for {key} on stage {stage}: enable them with "

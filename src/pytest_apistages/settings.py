@@ -145,9 +145,9 @@ def method_settings(
     if throttling is not None:
         _known("throttling", throttling, ("rate", "burst"))
         if "rate" in throttling:
-            values["throttling_rate"] = _number("throttling.rate", throttling["rate"])
+            values["throttling_rate"] = check_number("throttling.rate", throttling["rate"])
         if "burst" in throttling:
-            burst = _number("throttling.burst", throttling["burst"])
+            burst = check_number("throttling.burst", throttling["burst"])
             if burst != int(burst):
                 raise BadRequestError(f"throttling.burst must be a whole number, got {burst:g}")
             values["throttling_burst"] = int(burst)
@@ -156,7 +156,7 @@ def method_settings(
         if "enabled" in caching:
             values["caching_enabled"] = _bool("caching.enabled", caching["enabled"])
         if "ttl" in caching:
-            ttl = _number("caching.ttl", caching["ttl"], high=3600)
+            ttl = check_number("caching.ttl", caching["ttl"], high=3600)
             if ttl != int(ttl):
                 raise BadRequestError(f"caching.ttl must be whole seconds, got {ttl:g}")
             values["cache_ttl"] = int(ttl)
@@ -202,18 +202,24 @@ def _bool(what: str, value: Any) -> bool:
     return value
 
 
-def _number(what: str, value: Any, high: float = math.inf) -> float:
+def check_number(what: str, value: Any, high: float = math.inf) -> float:
+    """A limit: a finite number from 0 to `high`, refused with the setting's name."""
     bounds = f"from 0 to {high:g}" if high < math.inf else ">= 0"
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or math.isnan(value)
-        or math.isinf(value)
-    ):
+    if not _finite(value):
         raise BadRequestError(f"{what} must be a number {bounds}, got {value!r}")
     if not 0 <= value <= high:
         raise BadRequestError(f"{what} must be {bounds}, got {value:g}")
     return float(value)
+
+
+def _finite(value: Any) -> bool:
+    """A real number a float holds: not a bool, NaN, an infinity or an int too big."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def updated_settings(

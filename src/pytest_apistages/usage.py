@@ -4,13 +4,13 @@ throttle and quota each key gets there."""
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import BadRequestError, NotFoundError
 from .model import frozen_map, parse_route_key
+from .settings import check_number
 
 MIN_KEY_LENGTH = 20
 QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
@@ -170,25 +170,11 @@ def throttle_from(what: str, values: Mapping[str, Any]) -> Throttle:
     unknown = [k for k in values if k not in ("rate", "burst")]
     if unknown or "rate" not in values or "burst" not in values:
         raise BadRequestError(f"{what} takes rate and burst, got {dict(values)!r}")
-    rate, burst = values["rate"], values["burst"]
-    for label, value in (("rate", rate), ("burst", burst)):
-        if not _finite(value):
-            raise BadRequestError(f"{what}.{label} must be a number >= 0, got {value!r}")
-        if value < 0:
-            raise BadRequestError(f"{what}.{label} must be >= 0, got {value:g}")
+    rate = check_number(f"{what}.rate", values["rate"])
+    burst = check_number(f"{what}.burst", values["burst"])
     if burst != int(burst):
         raise BadRequestError(f"{what}.burst must be a whole number, got {burst:g}")
     return Throttle(float(rate), int(burst))
-
-
-def _finite(value: Any) -> bool:
-    """A real number a float holds: not a bool, NaN, an infinity or an int too big."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
 
 
 def _quota(plan: str, values: Mapping[str, Any]) -> Quota:

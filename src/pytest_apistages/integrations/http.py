@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from .. import errors
 from ..context import GatewayFailure, RequestContext, UndefinedStageVariable, trace_id
+from ..events import parse_query
 from ..logs import ERROR
 from ..model import Integration
 
@@ -174,8 +175,6 @@ def _parameter_value(ctx: RequestContext, source: str) -> str | None:
     if kind == "header":
         return ctx.header(name)
     if kind == "querystring":
-        from ..events import parse_query
-
         values = [v for k, v in parse_query(ctx.query_string) if k == name]
         return values[-1] if values else None
     return None

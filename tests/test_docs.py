@@ -108,4 +108,37 @@ def test_example_project_passes(extra):
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"\b30 passed\b", result.stdout), result.stdout
+    assert re.search(r"\b32 passed\b", result.stdout), result.stdout
+
+
+SERVE_EXAMPLE = """
+import sys
+from pytest_apistages import Gateway
+
+with Gateway.from_file("apistages.yaml").serve() as base_url:
+    print(base_url, flush=True)
+    sys.stdin.read()  # until the test closes our stdin
+"""
+
+
+def test_example_project_runs_against_a_live_url():
+    """The README's `--apistages-base-url` run: the example gateway served over real HTTP in
+    another process stands in for the deployed API."""
+    folder = ROOT / "example_project"
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVE_EXAMPLE], cwd=folder, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None
+        base_url = server.stdout.readline().strip()
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+             "--apistages-base-url", base_url],
+            cwd=folder, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    finally:
+        server.communicate("", timeout=30)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"\b8 passed, 24 skipped\b", result.stdout), result.stdout
+    assert "needs the in-process gateway (the gateway fixture)" in result.stdout

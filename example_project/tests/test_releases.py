@@ -8,10 +8,10 @@ from pytest_apistages.assertions import assert_routes_to
 
 @pytest.mark.stage("prod")
 def test_an_edit_is_not_live_until_deployed(gateway, api):
-    gateway.api.put_route("GET /health", {"type": "MOCK", "status": 200, "body": '{"status": "v2"}'})
+    gateway.api.put_route("GET /health", {"type": "MOCK", "body": {"status": "v2"}})
 
     assert gateway.pending_changes("prod") == [
-        "GET /health: integration changed (body: '{\"status\": \"ok\"}' -> '{\"status\": \"v2\"}')"
+        """GET /health: integration changed (body: '{"status": "ok"}' -> '{"status": "v2"}')"""
     ]
     assert api.get("/health").json() == {"status": "ok"}
 

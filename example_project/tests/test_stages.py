@@ -48,8 +48,13 @@ def test_inventory_goes_to_the_stage_backend(api, stage_name):
     assert response.status_code == 200
     assert response.json()["environment"] == expected_backend
     assert response.json()["caller"] == "shop-web"
-    record = api.gateway.invocations()[-1]
-    assert record.target.endswith("/v1/stock/dog-food")
+
+
+@pytest.mark.stage("dev", "prod")
+def test_inventory_proxies_to_version_1_of_the_backend_api(api):
+    record = assert_routes_to(api, "GET /inventory/stock/dog-food", route="GET /inventory/{proxy+}")
+
+    assert record.target.endswith(".internal/v1/stock/dog-food")
 
 
 @pytest.mark.stage("prod")

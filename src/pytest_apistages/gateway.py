@@ -143,7 +143,7 @@ class ApiResponse(TestResponse):
         return self._invocation
 
 
-class _Verbs:
+class Verbs:
     """The test client's verb helpers, typed to return our response class."""
 
     if TYPE_CHECKING:
@@ -172,7 +172,7 @@ class _Verbs:
         return self.open(*args, method="OPTIONS", **kwargs)
 
 
-class StageClient(_Verbs, Client):
+class StageClient(Verbs, Client):
     """A werkzeug test client for one stage; paths are given without the stage prefix."""
 
     def __init__(self, gateway: Gateway, stage: str, canary: bool | None = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,13 @@ from . import hookspecs  # noqa: E402
 from .config import LoadedConfig, load_file  # noqa: E402
 from .errors import ApiStagesError, ConfigError  # noqa: E402
 from .gateway import Gateway, StageClient  # noqa: E402
+from .live import SKIP_REASON, LiveStageClient, check_base_url  # noqa: E402
 from .summary import RunSummary  # noqa: E402
 
 DEFAULT_CONFIG = "apistages.yaml"
 CONFIG_KEY = pytest.StashKey[LoadedConfig | None]()
 SEED_KEY = pytest.StashKey[int]()
+BASE_URL_KEY = pytest.StashKey[str | None]()
 SUMMARY_KEY = pytest.StashKey[RunSummary]()
 _WORKER_OUTPUT = "apistages_summary"
 
@@ -47,6 +50,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="run seed; each test's gateway seed derives from it and the test id (default 0)",
     )
+    group.addoption(
+        "--apistages-base-url",
+        metavar="URL",
+        help="send the `api` fixture's requests over HTTP to this deployed API (the stage is "
+        "appended, or fills {stage}); tests that need the in-process gateway skip",
+    )
     parser.addini("apistages_config", f"gateway config file (default: {DEFAULT_CONFIG})")
     parser.addini("apistages_seed", "run seed for gateway randomness (default 0)", default="0")
 
@@ -70,6 +79,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("help", False):
         return  # `pytest --help` works while the config file (or the ini seed) is broken
     config.stash[SEED_KEY] = _run_seed(config)
+    base_url = config.getoption("apistages_base_url")
+    try:
+        config.stash[BASE_URL_KEY] = check_base_url(base_url) if base_url else None
+    except ValueError as e:
+        raise pytest.UsageError(str(e)) from None
     path = _config_path(config)
     loaded = None
     if path is not None:
@@ -78,7 +92,7 @@ def pytest_configure(config: pytest.Config) -> None:
         except ConfigError as e:
             raise pytest.UsageError(f"pytest-apistages: {e}") from None
     config.stash[CONFIG_KEY] = loaded
-    unknown = [s for s in config.getoption("apistages_stage") if s not in _stage_names(config)]
+    unknown = [s for s in config.getoption("apistages_stage") if not _is_known(config, s)]
     if unknown:
         raise pytest.UsageError(
             f"--apistages-stage {unknown[0]}: unknown stage; {_known_stages_phrase(config)}"
@@ -88,6 +102,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> str | None:
     loaded = config.stash.get(CONFIG_KEY, None)
     seed = config.stash.get(SEED_KEY, 0)
+    base_url = config.stash.get(BASE_URL_KEY, None)
+    if base_url is not None:
+        return f"apistages: live API at {base_url} (tests needing the in-process gateway skip)"
     if loaded is None:
         return f"apistages: no config file, seed {seed}"
     return (
@@ -108,9 +125,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             f"@pytest.mark.stage('dev', 'prod')",
             pytrace=False,
         )
-    known = _stage_names(metafunc.config)
     for name in names:
-        if name not in known:
+        if not _is_known(metafunc.config, name):
             pytest.fail(
                 f"{where}: @pytest.mark.stage({name!r}): unknown stage; "
                 f"{_known_stages_phrase(metafunc.config)}",
@@ -140,6 +156,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def gateway(request: pytest.FixtureRequest) -> Gateway:
     """A fresh Gateway for this test, built from the config file (empty without one)."""
     config = request.config
+    if config.stash[BASE_URL_KEY] is not None:
+        pytest.skip(SKIP_REASON.format(what="the gateway fixture"))
     loaded = config.stash[CONFIG_KEY]
     seed = _test_seed(config.stash[SEED_KEY], request.node.nodeid)
     gw = loaded.build(seed=seed) if loaded is not None else Gateway(seed=seed)
@@ -216,9 +234,18 @@ def stage_name(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def api(gateway: Gateway, stage_name: str) -> StageClient:
-    """A test client bound to the test's stage: `api.get("/pets")`."""
-    return gateway.client(stage_name)
+def api(request: pytest.FixtureRequest, stage_name: str) -> Iterator[StageClient | LiveStageClient]:
+    """A test client bound to the test's stage: `api.get("/pets")`; with
+    `--apistages-base-url`, the same calls go over HTTP to the deployed API."""
+    base_url = request.config.stash[BASE_URL_KEY]
+    if base_url is None:
+        yield request.getfixturevalue("gateway").client(stage_name)
+        return
+    if request.node.get_closest_marker("canary") is not None:
+        pytest.skip(SKIP_REASON.format(what="@pytest.mark.canary deploys to it"))
+    client = LiveStageClient(base_url, stage_name)
+    yield client
+    client.close()
 
 
 def _config_path(config: pytest.Config) -> Path | None:
@@ -239,6 +266,14 @@ def _relative(path: Path, start: Path) -> str:
         return str(path.resolve().relative_to(start.resolve()))
     except ValueError:
         return str(path)
+
+
+def _is_known(config: pytest.Config, stage: str) -> bool:
+    """Without a config file, a live API's stages are whatever the tests name."""
+    live = config.stash.get(BASE_URL_KEY, None) is not None
+    if live and config.stash.get(CONFIG_KEY, None) is None:
+        return True
+    return stage in _stage_names(config)
 
 
 def _stage_names(config: pytest.Config) -> list[str]:

@@ -1,0 +1,111 @@
+"""`--apistages-base-url`: the same `api` tests, sent over HTTP to a deployed API.
+
+The live client is a werkzeug test client over a small WSGI app that forwards each request
+with `requests`, so a test calls it exactly as it calls the in-process `StageClient` (same
+arguments, same response class). What only the in-process gateway knows (invocation records)
+skips the test instead of failing it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from werkzeug.test import Client, EnvironBuilder
+from werkzeug.wrappers import Request
+
+from .gateway import ApiResponse, Gateway, Verbs
+from .records import Invocation
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+# Longer than API Gateway's own 29 s integration limit: the API answers first.
+TIMEOUT_SECONDS = 35.0
+STAGE_PLACEHOLDER = "{stage}"
+# requests adds these unless told not to (None); a live request carries only the test's own.
+_REQUESTS_DEFAULTS = {
+    "Accept": None, "Accept-Encoding": None, "Connection": None, "User-Agent": None,
+}  # fmt: skip
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding"}
+SKIP_REASON = (
+    "needs the in-process gateway ({what}); --apistages-base-url runs against a live "
+    "deployment, which has none"
+)
+
+
+def check_base_url(value: str) -> str:
+    """The URL a stage's path goes under: `https://{api}.execute-api.{region}.amazonaws.com`
+    (the stage is appended) or one with `{stage}` in it (custom domains)."""
+    url = urlsplit(value)
+    if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
+        raise ValueError(
+            f"--apistages-base-url {value}: expected http(s)://host[:port][/path], e.g. "
+            f"https://abc123.execute-api.eu-west-1.amazonaws.com (the stage is appended) or "
+            f"https://api.example.com/{STAGE_PLACEHOLDER}"
+        )
+    return value.rstrip("/")
+
+
+def stage_url(base_url: str, stage: str) -> str:
+    if STAGE_PLACEHOLDER in base_url:
+        return base_url.replace(STAGE_PLACEHOLDER, stage)
+    return f"{base_url}/{stage}"
+
+
+class LiveResponse(ApiResponse):
+    """A response from the live API. It has no invocation record: reading one skips the test."""
+
+    @property
+    def invocation(self) -> Invocation:
+        pytest.skip(SKIP_REASON.format(what="the invocation record of a response"))
+
+
+class LiveStageClient(Verbs, Client):
+    """A stage of a deployed API: `api.get("/pets")` sends GET `{base_url}/{stage}/pets`."""
+
+    def __init__(self, base_url: str, stage: str) -> None:
+        self.session = requests.Session()
+        super().__init__(self._forward, response_wrapper=LiveResponse)
+        self.stage = stage
+        self.url = stage_url(base_url, stage)
+
+    @property
+    def gateway(self) -> Gateway:
+        pytest.skip(SKIP_REASON.format(what="api.gateway"))
+
+    def __repr__(self) -> str:
+        return f"<LiveStageClient {self.url}>"
+
+    def open(self, *args: Any, **kwargs: Any) -> LiveResponse:
+        if args and isinstance(args[0], (EnvironBuilder, dict, Request)):
+            raise TypeError(
+                "the live client takes a path and request arguments, not a prepared request"
+            )
+        path = str(args[0] if args else kwargs.pop("path", "/"))
+        kwargs["base_url"] = self.url
+        response = super().open(path, *args[1:], **kwargs)
+        assert isinstance(response, LiveResponse)
+        return response
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _forward(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        request = Request(environ)
+        headers: dict[str, str | None] = dict(_REQUESTS_DEFAULTS)
+        for name, value in request.headers.items():
+            if name.lower() not in ("host", "content-length"):
+                headers[name] = value
+        answer = self.session.request(
+            request.method, request.url, headers=headers, data=request.get_data() or None,
+            timeout=TIMEOUT_SECONDS, allow_redirects=False, stream=True,
+        )  # fmt: skip
+        body = answer.raw.read(decode_content=False)
+        answer.close()
+        start_response(
+            f"{answer.status_code} {answer.reason or ''}".strip(),
+            [(k, v) for k, v in answer.raw.headers.items() if k.lower() not in _HOP_BY_HOP],
+        )
+        return [body]

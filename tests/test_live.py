@@ -1,0 +1,277 @@
+"""`--apistages-base-url`: the `api` fixture over real HTTP to a deployed API. Here the deployed
+API is our own gateway behind `gw.serve()` on 127.0.0.1, so what reached it can be checked."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from werkzeug.wrappers import Request, Response
+
+from pytest_apistages import Gateway
+from pytest_apistages.live import LiveStageClient, check_base_url, stage_url
+
+
+def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    body = {
+        "path": event["path"],
+        "method": event["httpMethod"],
+        "query": event["multiValueQueryStringParameters"],
+        "caller": (event["headers"] or {}).get("X-Caller"),
+        "content_type": (event["headers"] or {}).get("Content-Type"),
+        "body": event["body"],
+        "stage": event["requestContext"]["stage"],
+    }
+    return {"statusCode": 200, "body": json.dumps(body)}
+
+
+@Request.application
+def cookies(request: Request) -> Response:
+    response = Response(b"\x00\xff binary", content_type="application/octet-stream")
+    response.headers.add("Set-Cookie", "a=1")
+    response.headers.add("Set-Cookie", "b=2")
+    return response
+
+
+@pytest.fixture
+def gw() -> Gateway:
+    gateway = Gateway("live-tests")
+    gateway.functions.register("echo", echo)
+    gateway.backends.mount("cookies.internal", cookies)
+    gateway.api.put_route("ANY /echo/{proxy+}", "echo")
+    gateway.api.put_route("GET /cookies", "http://cookies.internal/")
+    gateway.api.put_route(
+        "GET /old", {"type": "MOCK", "status": 302, "headers": {"Location": "/new"}, "body": ""}
+    )
+    gateway.deploy("dev")
+    return gateway
+
+
+@pytest.fixture
+def live(gw: Gateway) -> Iterator[LiveStageClient]:
+    with gw.serve() as base_url:
+        client = LiveStageClient(base_url, "dev")
+        yield client
+        client.close()
+
+
+REQUESTS = [
+    ("GET", "/echo/a", {"query_string": {"q": ["1", "2"]}, "headers": {"X-Caller": "me"}}),
+    ("POST", "/echo/b", {"json": {"n": 1}}),
+    ("DELETE", "/echo/c/d", {"data": "plain"}),
+    ("GET", "/nowhere", {}),
+    ("PATCH", "/cookies", {}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs"), REQUESTS, ids=[r[1] for r in REQUESTS])
+def test_live_client_takes_the_same_calls_and_gets_the_same_answers(
+    gw: Gateway, live: LiveStageClient, method: str, path: str, kwargs: dict[str, Any]
+) -> None:
+    in_process = gw.client("dev").open(path, method=method, **kwargs)
+    over_http = live.open(path, method=method, **kwargs)
+
+    assert over_http.status_code == in_process.status_code
+    assert over_http.get_data() == in_process.get_data()
+    assert over_http.headers["Content-Type"] == in_process.headers["Content-Type"]
+    assert over_http.headers["x-amzn-RequestId"] == gw.invocations()[-1].request_id
+
+
+def test_live_requests_reach_the_stage_over_http(gw: Gateway, live: LiveStageClient) -> None:
+    response = live.get("/echo/x", headers={"X-Caller": "live"})
+
+    assert response.json()["caller"] == "live"
+    (record,) = gw.invocations()
+    assert record.stage == "dev"
+    assert record.route == "ANY /echo/{proxy+}"
+
+
+def test_live_client_keeps_repeated_headers_and_binary_bodies(live: LiveStageClient) -> None:
+    response = live.get("/cookies")
+
+    assert response.headers.getlist("Set-Cookie") == ["a=1", "b=2"]
+    assert response.get_data() == b"\x00\xff binary"
+
+
+def test_live_client_does_not_follow_redirects_unless_asked(live: LiveStageClient) -> None:
+    response = live.get("/old")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/new"
+
+
+def test_live_head_request_has_no_body(live: LiveStageClient) -> None:
+    response = live.head("/echo/h")
+
+    assert response.status_code == 200
+    assert response.get_data() == b""
+
+
+def test_live_response_has_no_invocation_record_so_the_test_skips(
+    live: LiveStageClient,
+) -> None:
+    response = live.get("/echo/x")
+
+    with pytest.raises(pytest.skip.Exception, match="invocation record"):
+        response.invocation  # noqa: B018
+    with pytest.raises(pytest.skip.Exception, match="api.gateway"):
+        live.gateway  # noqa: B018
+
+
+def test_live_client_refuses_a_prepared_request(live: LiveStageClient) -> None:
+    with pytest.raises(TypeError, match="takes a path"):
+        live.open({"PATH_INFO": "/echo/x"})
+
+
+def test_stage_placeholder_in_the_base_url(gw: Gateway) -> None:
+    assert stage_url("https://abc.execute-api.eu-west-1.amazonaws.com", "prod") == (
+        "https://abc.execute-api.eu-west-1.amazonaws.com/prod"
+    )
+    assert stage_url("https://{stage}.api.example.com", "prod") == "https://prod.api.example.com"
+    with gw.serve() as base_url:
+        client = LiveStageClient(f"{base_url}/{{stage}}/echo", "dev")
+        response = client.get("/tail")
+        client.close()
+
+    assert response.json()["path"] == "/echo/tail"
+
+
+@pytest.mark.parametrize("value", ["ftp://host", "not a url", "https://", "https://h/x?a=1"])
+def test_a_bad_base_url_is_refused_with_examples(value: str) -> None:
+    with pytest.raises(ValueError) as error:
+        check_base_url(value)
+
+    assert str(error.value).startswith(f"--apistages-base-url {value}: expected http(s)://host")
+
+
+# -- the plugin --------------------------------------------------------------------------------
+
+CONFIG = """
+    api:
+      name: shop
+      routes:
+        GET /hello: {type: AWS_PROXY, function: hello}
+    functions:
+      hello: {handler: "{module}:hello"}
+    stages:
+      dev: {}
+      prod: {}
+"""
+
+HANDLER = """
+    import json
+
+
+    def hello(event, context):
+        return {"statusCode": 200, "body": json.dumps({"stage": event["requestContext"]["stage"]})}
+"""
+
+TESTS = """
+    import pytest
+
+    from pytest_apistages.assertions import assert_routes_to
+
+
+    @pytest.mark.stage("dev", "prod")
+    def test_contract(api, stage_name):
+        response = api.get("/hello")
+        assert response.status_code == 200
+        assert response.json() == {"stage": stage_name}
+
+
+    def test_internals(gateway):
+        raise AssertionError("not reached against a live API")
+
+
+    @pytest.mark.stage("prod")
+    def test_record(api):
+        assert_routes_to(api, "GET /hello", route="GET /hello")
+
+
+    @pytest.mark.stage("prod")
+    def test_stage_state(api):
+        api.gateway.update_stage("prod", variables={"x": "1"})
+
+
+    @pytest.mark.stage("prod")
+    @pytest.mark.canary(percent=10)
+    def test_canary(api):
+        raise AssertionError("a canary cannot be deployed to a live API from here")
+"""
+
+
+@pytest.fixture
+def served(pytester: pytest.Pytester) -> Iterator[tuple[Gateway, str]]:
+    """The pytester project's own config, served on 127.0.0.1 as its 'deployed' API."""
+    module = f"live_handlers_{pytester.path.name}"
+    pytester.makepyfile(**{module: textwrap.dedent(HANDLER)})
+    config = pytester.path / "apistages.yaml"
+    config.write_text(textwrap.dedent(CONFIG).replace("{module}", module))
+    pytester.makepyfile(test_live_api=textwrap.dedent(TESTS))
+    gateway = Gateway.from_file(config)
+    with gateway.serve() as base_url:
+        yield gateway, base_url
+
+
+@pytest.mark.parametrize("options", [(), ("-n", "2"), ("--strict-markers",)])
+def test_api_tests_run_against_a_live_url_and_internals_skip(
+    pytester: pytest.Pytester, served: tuple[Gateway, str], options: tuple[str, ...]
+) -> None:
+    gateway, base_url = served
+
+    result = pytester.runpytest("--apistages-base-url", base_url, "-rs", *options)
+
+    result.assert_outcomes(passed=2, skipped=4)
+    assert sorted(r.stage for r in gateway.invocations()) == ["dev", "prod", "prod"]
+    result.stdout.fnmatch_lines(
+        [
+            f"apistages: live API at {base_url} (tests needing the in-process gateway skip)",
+            "SKIPPED*the gateway fixture*",
+            "SKIPPED*the invocation record of a response*",
+            "SKIPPED*api.gateway*",
+            "SKIPPED*@pytest.mark.canary*",
+        ],
+        consecutive=False,
+    )
+
+
+def test_without_the_option_the_same_tests_run_in_process(
+    pytester: pytest.Pytester, served: tuple[Gateway, str]
+) -> None:
+    gateway, _ = served
+
+    result = pytester.runpytest("-k", "contract or record or stage_state")
+
+    result.assert_outcomes(passed=4)
+    assert gateway.invocations() == []
+
+
+def test_without_a_config_any_stage_name_goes_to_the_live_api(
+    pytester: pytest.Pytester, served: tuple[Gateway, str]
+) -> None:
+    _, base_url = served
+    (pytester.path / "apistages.yaml").unlink()
+    pytester.makepyfile(
+        test_other="""
+        import pytest
+
+        @pytest.mark.stage("staging")
+        def test_unknown_stage(api):
+            assert api.get("/hello").status_code == 403
+        """
+    )
+
+    result = pytester.runpytest("--apistages-base-url", base_url, "test_other.py")
+
+    result.assert_outcomes(passed=1)
+
+
+def test_a_bad_base_url_stops_the_run_with_one_line(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--apistages-base-url", "localhost:8080")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --apistages-base-url localhost:8080: expected http*"])
+    assert "Traceback" not in result.stderr.str()

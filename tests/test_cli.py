@@ -1,6 +1,5 @@
 """The apistages command."""
 
-import shutil
 from pathlib import Path
 
 from pytest_apistages.cli import main
@@ -26,28 +25,28 @@ def test_routes_lists_each_stage(capsys):
     assert "HTTP_PROXY https://${stageVariables.inventoryHost}/v1/{proxy}" in out
 
 
-def example_with(tmp_path: Path, old: str, new: str) -> str:
-    """The example project's config with one edit, beside its handlers; returns its path."""
-    shutil.copytree(EXAMPLE / "petshop", tmp_path / "petshop")
-    source = (EXAMPLE / "apistages.yaml").read_text()
+def example_with(folder: Path, old: str, new: str) -> str:
+    """The copied example project's config with one edit; returns its path."""
+    path = folder / "apistages.yaml"
+    source = path.read_text()
     assert old in source
-    (tmp_path / "apistages.yaml").write_text(source.replace(old, new, 1))
-    return str(tmp_path / "apistages.yaml")
+    path.write_text(source.replace(old, new, 1))
+    return str(path)
 
 
-def test_check_reports_a_config_error_in_one_line(tmp_path, capsys):
-    assert main(["check", example_with(tmp_path, "status: 200", "status: 999")]) == 1
+def test_check_reports_a_config_error_in_one_line(example_copy, capsys):
+    assert main(["check", example_with(example_copy, "status: 200", "status: 999")]) == 1
 
     err = capsys.readouterr().err
     assert err == (
-        f"error: {tmp_path / 'apistages.yaml'}: api.routes.GET /health.status: "
+        f"error: {example_copy / 'apistages.yaml'}: api.routes.GET /health.status: "
         f"must be 100-599, got 999\n"
     )
 
 
-def test_check_warns_about_function_references_that_name_nothing(tmp_path, capsys):
+def test_check_warns_about_function_references_that_name_nothing(example_copy, capsys):
     path = example_with(
-        tmp_path, "GET /pets/{id}:         pet-details", "GET /pets/{id}: pet-detail"
+        example_copy, "GET /pets/{id}:         pet-details", "GET /pets/{id}: pet-detail"
     )
 
     assert main(["check", path]) == 0
@@ -60,8 +59,8 @@ def test_check_warns_about_function_references_that_name_nothing(tmp_path, capsy
     )
 
 
-def test_check_warns_about_method_settings_for_routes_not_served(tmp_path, capsys):
-    path = example_with(tmp_path, "POST /orders: {throttling", "POST /order: {throttling")
+def test_check_warns_about_method_settings_for_routes_not_served(example_copy, capsys):
+    path = example_with(example_copy, "POST /orders: {throttling", "POST /order: {throttling")
 
     assert main(["check", path]) == 0
 

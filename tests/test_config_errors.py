@@ -1175,6 +1175,53 @@ def test_from_dict_rejects_non_configs(data: object, expected: str) -> None:
     assert str(error.value) == expected
 
 
+@pytest.mark.parametrize("layout", ["module", "package", "namespace-package"])
+def test_two_configs_with_the_same_module_name_are_refused(
+    tmp_path: Path, unique_module: str, layout: str
+) -> None:
+    """Python imports a name once: the second API would silently run the first one's code."""
+    config = (
+        textwrap.dedent(f"""
+        api: {{routes: {{GET /x: {{type: AWS_PROXY, function: f}}}}}}
+        functions: {{f: {{handler: "{unique_module}.code:handler"}}}}
+        stages: {{dev: {{}}}}
+    """)
+        if layout != "module"
+        else textwrap.dedent(f"""
+        api: {{routes: {{GET /x: {{type: AWS_PROXY, function: f}}}}}}
+        functions: {{f: {{handler: "{unique_module}:handler"}}}}
+        stages: {{dev: {{}}}}
+    """)
+    )
+    paths = []
+    for api in ("first", "second"):
+        folder = tmp_path / api
+        if layout == "module":
+            module_file = folder / f"{unique_module}.py"
+        else:
+            module_file = folder / unique_module / "code.py"
+        module_file.parent.mkdir(parents=True)
+        if layout == "package":
+            (module_file.parent / "__init__.py").write_text("")
+        module_file.write_text(HANDLER)
+        (folder / "apistages.yaml").write_text(config)
+        paths.append(folder / "apistages.yaml")
+
+    load_file(paths[0])
+    load_file(paths[0])  # the same config again is fine
+    with pytest.raises(ConfigError) as error:
+        load_file(paths[1])
+
+    name = unique_module if layout == "module" else f"{unique_module}.code"
+    first = tmp_path / "first" / (f"{unique_module}.py" if layout == "module" else unique_module)
+    message = str(error.value)
+    assert message.startswith(
+        f"{paths[1]}: functions.f.handler: module {name!r} is already imported from {first}"
+    )
+    assert f"not from this config's folder {tmp_path / 'second'} (Python imports" in message
+    assert "give the two modules distinct names" in message
+
+
 def test_missing_file_names_the_option() -> None:
     with pytest.raises(ConfigError) as error:
         load_file("/nonexistent/apistages.yaml")

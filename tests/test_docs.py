@@ -75,13 +75,12 @@ def test_readme_python_example_runs():
     assert [r.status for r in gw.invocations()] == [200, 200, 200]
 
 
-def test_readme_error_examples_are_real_messages(tmp_path):
+def test_readme_error_examples_are_real_messages(example_copy):
     from pytest_apistages import ConfigError
     from pytest_apistages.config import load_file
 
-    source = (ROOT / "example_project" / "apistages.yaml").read_text()
-    shutil.copytree(ROOT / "example_project" / "petshop", tmp_path / "petshop")
-    path = tmp_path / "apistages.yaml"
+    path = example_copy / "apistages.yaml"
+    source = path.read_text()
     shown = [line for line in blocks("text")[0].splitlines() if line]
     mistakes = [
         source.replace("history: [october]", "history: [octobr]"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.machinery
 import json
 import math
 import re
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
@@ -771,6 +773,23 @@ def _boolean(node: _Node) -> bool:
     return node.value
 
 
+def _imported_elsewhere(module: ModuleType, module_name: str, folder: str) -> str | None:
+    """The file `module_name` was imported from, when the config's folder has its own."""
+    locations = [folder]
+    spec = None
+    for part in module_name.split("."):
+        spec = importlib.machinery.PathFinder.find_spec(part, locations)
+        if spec is None:
+            return None  # not in the config's folder: an installed or src-layout module
+        locations = list(spec.submodule_search_locations or ())
+    if spec is None or spec.origin is None or not spec.has_location:
+        return None
+    loaded = getattr(module, "__file__", None)
+    if loaded is not None and Path(loaded).resolve() == Path(spec.origin).resolve():
+        return None
+    return str(loaded or module)
+
+
 def _import(node: _Node, base_dir: Path, what: str) -> Any:
     """`package.module:attribute`, importable from the config's folder."""
     spec = node.string(
@@ -790,6 +809,14 @@ def _import(node: _Node, base_dir: Path, what: str) -> Any:
         ) from None
     except Exception as e:
         raise node.error(f"importing {module_name!r} failed: {type(e).__name__}: {e}") from None
+    elsewhere = _imported_elsewhere(target, module_name, folder)
+    if elsewhere is not None:
+        raise node.error(
+            f"module {module_name!r} is already imported from {elsewhere}, not from this config's "
+            f"folder {base_dir}",
+            "Python imports a module name once per process: give the two modules distinct "
+            "names (e.g. put the handlers in a package named after the API)",
+        )
     for part in attribute.split("."):
         if not hasattr(target, part):
             names = [n for n in dir(target) if not n.startswith("_")]

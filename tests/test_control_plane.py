@@ -178,6 +178,25 @@ def test_create_stage_on_an_existing_deployment(gw):
         gw.create_stage("test", deployment.id)
 
 
+def test_create_deployment_snapshots_without_moving_any_stage(gw):
+    served = gw.deploy("dev")
+    gw.api.put_route("GET /items", mock('"v2"'))
+
+    staged = gw.create_deployment("v2, not yet on a stage")
+    declared = gw.create_deployment("declared", definition=served.api, deployment_id="october")
+
+    assert gw.stage("dev").deployment_id == served.id
+    assert gw.client("dev").get("/items").get_data() == b'"v1"'
+    assert [d.id for d in gw.deployments] == [served.id, staged.id, "october"]
+    assert declared.api == served.api
+    gw.update_stage("dev", deployment_id=staged.id)
+    assert gw.client("dev").get("/items").get_data() == b'"v2"'
+    with pytest.raises(BadRequestError, match="Deployment id 'october' already exists"):
+        gw.create_deployment(definition=served.api, deployment_id="october")
+    with pytest.raises(BadRequestError, match="^The REST API doesn't contain any methods$"):
+        Gateway().create_deployment()
+
+
 def test_deployment_ids_and_request_ids_are_reproducible_by_seed():
     def run(seed):
         gw = Gateway("shop", seed=seed)

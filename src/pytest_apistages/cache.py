@@ -4,6 +4,7 @@ clock."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,25 +27,34 @@ class CachedResponse:
     expires: float
 
 
-class StageCache:
-    """One stage's cache cluster."""
+class StageCaches:
+    """Each stage's cache cluster, created on first use; safe to call from the live server's
+    threads."""
 
     def __init__(self) -> None:
-        self._entries: dict[tuple[str, ...], CachedResponse] = {}
+        self._lock = threading.Lock()
+        self._entries: dict[str, dict[tuple[str, ...], CachedResponse]] = {}
 
-    def get(self, key: tuple[str, ...], now: float) -> CachedResponse | None:
-        entry = self._entries.get(key)
-        if entry is not None and entry.expires <= now:
-            del self._entries[key]
-            return None
-        return entry
+    def get(self, stage: str, key: tuple[str, ...], now: float) -> CachedResponse | None:
+        with self._lock:
+            entries = self._entries.get(stage, {})
+            entry = entries.get(key)
+            if entry is not None and entry.expires <= now:
+                del entries[key]
+                return None
+            return entry
 
-    def put(self, key: tuple[str, ...], entry: CachedResponse) -> bool:
+    def put(self, stage: str, key: tuple[str, ...], entry: CachedResponse) -> bool:
         """Store unless the body is over API Gateway's 1 MB limit; True when stored."""
         if len(entry.body) > MAX_ENTRY_BYTES:
             return False
-        self._entries[key] = entry
+        with self._lock:
+            self._entries.setdefault(stage, {})[key] = entry
         return True
+
+    def flush(self, stage: str) -> None:
+        with self._lock:
+            self._entries.pop(stage, None)
 
 
 def serve(ctx: RequestContext, integrate: Callable[[RequestContext], Response]) -> Response:
@@ -78,8 +88,7 @@ def serve(ctx: RequestContext, integrate: Callable[[RequestContext], Response]) 
         if strategy == "SUCCEED_WITH_RESPONSE_HEADER":
             warning = UNAUTHORIZED_WARNING
     now = gw.clock.now()
-    with gw._lock:
-        entry = None if refresh else gw._cache(ctx.stage_name).get(key, now)
+    entry = None if refresh else gw.caches.get(ctx.stage_name, key, now)
     if entry is not None:
         ctx.cache_hit = True
         ctx.note("Serving the response from the cache")
@@ -93,8 +102,7 @@ def serve(ctx: RequestContext, integrate: Callable[[RequestContext], Response]) 
             response.get_data(),
             now + settings.cache_ttl,
         )
-        with gw._lock:
-            gw._cache(ctx.stage_name).put(key, stored)
+        gw.caches.put(ctx.stage_name, key, stored)
     if warning:
         response.headers["Warning"] = warning
     return response

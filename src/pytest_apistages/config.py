@@ -414,12 +414,12 @@ class LoadedConfig:
         for host, app in self.backends.items():
             gw.backends.mount(host, app)
         for deployment_id, (definition, description) in self.deployments.items():
-            gw._snapshot(definition, description, deployment_id)
+            gw.create_deployment(description, definition=definition, deployment_id=deployment_id)
         ids = {name: name for name in self.deployments}
         served = [d for s in self.stages for d in (s.deployment, *s.history)]
         served += [s.canary.deployment for s in self.stages if s.canary is not None]
         if CURRENT in served:
-            ids[CURRENT] = gw._snapshot(self.definition, "current definition").id
+            ids[CURRENT] = gw.create_deployment("current definition", definition=self.definition).id
         for stage in self.stages:
             first, *later = [ids[d] for d in (*stage.history, stage.deployment)]
             gw.create_stage(

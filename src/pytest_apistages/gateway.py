@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-import random
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -15,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.test import Client, EnvironBuilder, TestResponse, run_wsgi_app
 from werkzeug.wrappers import Request
 
-from .cache import StageCache
+from .cache import StageCaches
 from .clock import Clock
+from .draws import ID_ALPHABET, Draws
 from .errors import BadRequestError, NotFoundError
 from .functions import Functions
 from .limits import Limiter
@@ -45,9 +45,6 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from .context import RequestContext
-
-_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-_APIGW_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
 class WorkingApi:
@@ -225,12 +222,10 @@ class Gateway:
         self.account_id = account_id
         self.seed = seed
         self.seed_origin = f"replay with Gateway(seed={seed})"
-        self.functions = Functions(region, account_id, self._alias_draw)
+        self.draws = Draws(seed)
+        self.functions = Functions(region, account_id, self.draws.alias)
         self.backends = Backends()
         self.clock = Clock()
-        self._rng = random.Random(seed)
-        self._canary_rngs: dict[str, random.Random] = {}  # one stream per stage
-        self._alias_rng = random.Random(f"{seed}:alias")
         self._lock = threading.RLock()
         self._deployments: dict[str, Deployment] = {}
         self._stages: dict[str, Stage] = {}
@@ -240,8 +235,8 @@ class Gateway:
         self.api_keys = ApiKeys()
         self.usage_plans = UsagePlans(self.api_keys, lambda: self._stages)
         self.account_throttle = Throttle(DEFAULT_RATE, DEFAULT_BURST)
-        self._limiter = Limiter()
-        self._caches: dict[str, StageCache] = {}
+        self.limiter = Limiter()
+        self.caches = StageCaches()
         self._listeners: list[Callable[[Invocation], None]] = []
 
     # -- construction ------------------------------------------------------------------------
@@ -273,18 +268,38 @@ class Gateway:
     ) -> Deployment:
         """Snapshot the working API as a new deployment and point `stage` at it (created if
         absent). `variables` are merged into the stage's, as `update_stage` does."""
-        if not self.api.routes:
-            raise BadRequestError(NO_METHODS)
         if stage is not None:
             check_stage_name(stage)
         with self._lock:
-            deployment = self._snapshot(self.api.definition, description)
+            deployment = self.create_deployment(description)
             if stage is not None:
                 if stage in self._stages:
                     self._point(stage, deployment.id, variables)
                 else:
                     self.create_stage(stage, deployment.id, variables=variables)
         return deployment
+
+    def create_deployment(
+        self,
+        description: str = "",
+        *,
+        definition: ApiDefinition | None = None,
+        deployment_id: str | None = None,
+    ) -> Deployment:
+        """A deployment on no stage (AWS's CreateDeployment without a stage name): a snapshot of
+        `definition`, by default the working API. `deployment_id` is generated unless given."""
+        if definition is None:
+            definition = self.api.definition
+            if not definition.routes:
+                raise BadRequestError(NO_METHODS)
+        with self._lock:
+            if deployment_id is None:
+                deployment_id = self.draws.new_id(6, self._deployments)
+            elif deployment_id in self._deployments:
+                raise BadRequestError(f"Deployment id {deployment_id!r} already exists")
+            deployment = Deployment(deployment_id, definition, description, self.clock.now())
+            self._deployments[deployment_id] = deployment
+            return deployment
 
     def create_stage(
         self,
@@ -373,7 +388,7 @@ class Gateway:
                 if not settings.cache_cluster_enabled or (
                     settings.cache_cluster_size != old.cache_cluster_size
                 ):
-                    self._caches.pop(name, None)  # disabling or resizing empties the cache
+                    self.caches.flush(name)  # disabling or resizing empties the cache
             stage = self._replace(stage, **changes)
             if deployment_id is not None:
                 stage = self._point(name, deployment_id)
@@ -491,13 +506,13 @@ class Gateway:
         with self._lock:
             self.stage(name)
             del self._stages[name]
-            self._caches.pop(name, None)
+            self.caches.flush(name)
 
     def flush_cache(self, stage: str) -> None:
         """Empty the stage's cache (DELETE .../stages/{stage}/cache/data)."""
         with self._lock:
             self.stage(stage)
-            self._caches.pop(stage, None)
+            self.caches.flush(stage)
 
     def update_account(self, *, throttling: Mapping[str, Any]) -> None:
         """The account-level throttle (AWS: 10,000 requests per second, burst 5,000)."""
@@ -617,18 +632,6 @@ class Gateway:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _snapshot(
-        self, definition: ApiDefinition, description: str, deployment_id: str | None = None
-    ) -> Deployment:
-        with self._lock:
-            if deployment_id is None:
-                deployment_id = self._new_id(6, self._deployments)
-            elif deployment_id in self._deployments:
-                raise BadRequestError(f"Deployment id {deployment_id!r} already exists")
-            deployment = Deployment(deployment_id, definition, description, self.clock.now())
-            self._deployments[deployment_id] = deployment
-            return deployment
-
     def _point(
         self, name: str, deployment_id: str, variables: Mapping[str, Any] | None = None
     ) -> Stage:
@@ -650,11 +653,9 @@ class Gateway:
         self._stages[stage.name] = updated
         return updated
 
-    def _cache(self, stage: str) -> StageCache:
-        """The stage's cache, created on first use (call under the lock)."""
-        return self._caches.setdefault(stage, StageCache())
-
-    def _record(self, ctx: RequestContext, record: Invocation, length: int) -> None:
+    def record(self, ctx: RequestContext, record: Invocation, length: int) -> None:
+        """The pipeline's last step: keep the invocation record and the request's execution
+        and access log lines, then tell the listeners."""
         with self._lock:
             self._invocations.append(record)
             if ctx.stage is not None:
@@ -668,37 +669,6 @@ class Gateway:
                     self._access_logs.append(LogEvent(group, ctx.started, ctx.request_id, line))
         for listener in self._listeners:
             listener(record)
-
-    def _new_request_ids(self) -> tuple[str, str]:
-        with self._lock:
-            bits = self._rng.getrandbits(128)
-            extended = "".join(self._rng.choice(_APIGW_ID_ALPHABET) for _ in range(15)) + "="
-        return _uuid4(bits), extended
-
-    def _canary_draw(self, stage: str, percent: float, forced: bool | None) -> bool:
-        """Whether one request goes to the canary: a seeded draw from the stage's own stream
-        (so other stages' traffic does not shift it), unless a test forced it."""
-        if forced is not None:
-            return bool(forced)
-        with self._lock:
-            rng = self._canary_rngs.get(stage)
-            if rng is None:
-                rng = self._canary_rngs[stage] = random.Random(f"{self.seed}:canary:{stage}")
-            return rng.random() * 100 < percent
-
-    def _alias_draw(self) -> float:
-        with self._lock:
-            return self._alias_rng.random()
-
-    def _random_bits(self, n: int) -> int:
-        with self._lock:
-            return self._rng.getrandbits(n)
-
-    def _new_id(self, length: int, taken: Mapping[str, Any]) -> str:
-        while True:
-            candidate = "".join(self._rng.choice(_ID_ALPHABET) for _ in range(length))
-            if candidate not in taken:
-                return candidate
 
     def __repr__(self) -> str:
         return (
@@ -726,13 +696,7 @@ def _merged(current: Mapping[str, str], changes: Mapping[str, Any]) -> dict[str,
 def _derived_id(name: str) -> str:
     """A stable 10-character REST API id, so two gateways built alike have the same URLs."""
     digest = hashlib.sha256(name.encode()).digest()
-    return "".join(_ID_ALPHABET[b % 36] for b in digest[:10])
-
-
-def _uuid4(bits: int) -> str:
-    import uuid
-
-    return str(uuid.UUID(int=bits, version=4))
+    return "".join(ID_ALPHABET[b % len(ID_ALPHABET)] for b in digest[:10])
 
 
 def _client_headers(builder: EnvironBuilder, environ: dict[str, Any]) -> list[tuple[str, str]]:

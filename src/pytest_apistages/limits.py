@@ -4,6 +4,7 @@ counts hold under the threaded server."""
 from __future__ import annotations
 
 import calendar
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,15 +74,20 @@ class Level:
 
 
 class Limiter:
-    """Every bucket and quota counter of one gateway, created on first use. Call under the
-    gateway's lock."""
+    """Every bucket and quota counter of one gateway, created on first use; safe to call from
+    the live server's threads."""
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
         self._buckets: dict[tuple[str, ...], TokenBucket] = {}
         self._quotas: dict[tuple[str, ...], tuple[float, int]] = {}
 
     def admit(self, levels: Sequence[Level], now: float) -> Level | None:
         """Take a token at every level, or none: the first empty level is returned."""
+        with self._lock:
+            return self._admit(levels, now)
+
+    def _admit(self, levels: Sequence[Level], now: float) -> Level | None:
         buckets = []
         for level in levels:
             bucket = self._buckets.get(level.key)
@@ -100,14 +106,11 @@ class Limiter:
     def count(self, key: tuple[str, ...], limit: int, period: str, now: float) -> bool:
         """Count one request against a quota; False (and not counted) once it is used up."""
         window = quota_window(period, now)
-        started, used = self._quotas.get(key, (window, 0))
-        if started != window:
-            used = 0
-        if used >= limit:
-            return False
-        self._quotas[key] = (window, used + 1)
-        return True
-
-    def used(self, key: tuple[str, ...], period: str, now: float) -> int:
-        started, used = self._quotas.get(key, (0.0, 0))
-        return used if started == quota_window(period, now) else 0
+        with self._lock:
+            started, used = self._quotas.get(key, (window, 0))
+            if started != window:
+                used = 0
+            if used >= limit:
+                return False
+            self._quotas[key] = (window, used + 1)
+            return True

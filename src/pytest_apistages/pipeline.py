@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from . import errors
 from .context import GatewayFailure, RequestContext, UndefinedStageVariable, trace_id
-from .errors import GatewayErrorKind
+from .errors import GatewayErrorKind, NotFoundError
 from .events import parse_query
 from .logs import DATA, ERROR, INFO
 from .protection import check_api_key, throttle
@@ -52,7 +52,7 @@ def handle(gateway: Gateway, environ: dict[str, Any]) -> Response:
     completed = ERROR if error and response.status_code >= 500 else INFO
     ctx.note(f"Method completed with status: {response.status_code}", completed)
     record = Invocation.from_context(ctx, response.status_code, error)
-    gateway._record(ctx, record, len(response.get_data()))
+    gateway.record(ctx, record, len(response.get_data()))
     if RECORD_SINK_KEY in environ:
         environ[RECORD_SINK_KEY].append(record)
     return response
@@ -79,7 +79,7 @@ def read_request(gateway: Gateway, environ: dict[str, Any]) -> RequestContext:
     raw_headers = environ.get(RAW_HEADERS_KEY) or _headers_from_environ(environ)
     source_ip = environ.get("REMOTE_ADDR") or "127.0.0.1"
     started = gateway.clock.now()
-    request_id, extended = gateway._new_request_ids()
+    request_id, extended = gateway.draws.request_ids()
     ctx = RequestContext(
         gateway=gateway,
         environ=environ,
@@ -145,9 +145,12 @@ def resolve_stage(ctx: RequestContext) -> None:
     stage_name, _, rest = ctx.raw_path.lstrip("/").partition("/")
     ctx.stage_name = stage_name
     ctx.path = "/" + rest.lstrip("/")
-    ctx.stage = ctx.gateway._stages.get(stage_name)
-    if ctx.stage is None:
-        raise GatewayFailure(errors.MISSING_AUTHENTICATION_TOKEN, f"No stage named {stage_name!r}")
+    try:
+        ctx.stage = ctx.gateway.stage(stage_name)
+    except NotFoundError:
+        raise GatewayFailure(
+            errors.MISSING_AUTHENTICATION_TOKEN, f"No stage named {stage_name!r}"
+        ) from None
 
 
 def choose_deployment(ctx: RequestContext) -> None:
@@ -157,15 +160,18 @@ def choose_deployment(ctx: RequestContext) -> None:
     forced = ctx.environ.get(FORCE_CANARY_KEY)
     if forced and stage.canary is None:
         raise ValueError(f"gw.client({stage.name!r}, canary=True): stage has no canary to force")
-    ctx.canary = stage.canary is not None and ctx.gateway._canary_draw(
-        stage.name, stage.canary.percent, forced
-    )
+    if stage.canary is None:
+        ctx.canary = False
+    elif forced is not None:
+        ctx.canary = bool(forced)
+    else:
+        ctx.canary = ctx.gateway.draws.canary(stage.name, stage.canary.percent)
     if ctx.canary:
         assert stage.canary is not None
-        ctx.deployment = ctx.gateway._deployments[stage.canary.deployment_id]
+        ctx.deployment = ctx.gateway.deployment(stage.canary.deployment_id)
         ctx.variables = stage.canary.stage_variables(stage.variables)
     else:
-        ctx.deployment = ctx.gateway._deployments[stage.deployment_id]
+        ctx.deployment = ctx.gateway.deployment(stage.deployment_id)
         ctx.variables = dict(stage.variables)
 
 

@@ -69,17 +69,16 @@ def throttle(ctx: RequestContext) -> None:
     account = gw.account_throttle
     levels.append(Level(("account",), account.rate, account.burst))
     now = gw.clock.now()
-    with gw._lock:
-        blocked = gw._limiter.admit(levels, now)
-        exhausted = (
-            blocked is None
-            and key is not None
-            and plan is not None
-            and plan.quota is not None
-            and not gw._limiter.count(
-                ("quota", plan.id, key.id), plan.quota.limit, plan.quota.period, now
-            )  # fmt: skip
-        )
+    blocked = gw.limiter.admit(levels, now)
+    exhausted = (
+        blocked is None
+        and key is not None
+        and plan is not None
+        and plan.quota is not None
+        and not gw.limiter.count(
+            ("quota", plan.id, key.id), plan.quota.limit, plan.quota.period, now
+        )  # fmt: skip
+    )
     if blocked is not None:
         ctx.throttled = True
         raise GatewayFailure(

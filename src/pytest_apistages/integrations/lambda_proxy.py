@@ -6,7 +6,6 @@ import json
 import logging
 import time
 import traceback
-import uuid
 from typing import Any, NoReturn
 
 from werkzeug.wrappers import Response
@@ -55,9 +54,7 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
     )
     ctx.note(f"Endpoint request body after transformations: {payload}", DATA)
 
-    context = LambdaContext(
-        resolved, str(uuid.UUID(int=ctx.gateway._random_bits(128))), ctx.gateway.region
-    )
+    context = LambdaContext(resolved, ctx.gateway.draws.uuid(), ctx.gateway.region)
     environment = {**context.runtime_environment(), **resolved.function.environment}
     with function_environment(environment):
         started = context.start()  # waiting for the environment is not run time

@@ -1018,6 +1018,34 @@ CASES = [
         "(stages: prod)",
     ),
     bad(
+        "usage-plan-api-stage-unknown-stage",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {}}\n"
+        "usage_plans: {gold: {stages: [{stage: production, throttle: {}}]}}\n",
+        "apistages.yaml: usage_plans.gold.stages[0].stage: Invalid API Stage specified: "
+        "'production' (stages: prod)",
+    ),
+    bad(
+        "usage-plan-api-stage-without-stage",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {}}\n"
+        "usage_plans: {gold: {stages: [{throttle: {/pets/GET: {rate: 1, burst: 1}}}]}}\n",
+        "apistages.yaml: usage_plans.gold.stages[0]: missing 'stage' (write {stage: NAME, "
+        "throttle: {...}})",
+    ),
+    bad(
+        "usage-plan-api-stage-throttle-not-mapping",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {}}\n"
+        "usage_plans: {gold: {stages: [{stage: prod, throttle: [1]}]}}\n",
+        "apistages.yaml: usage_plans.gold.stages[0].throttle: expected a mapping, got list [1]",
+    ),
+    bad(
+        "usage-plan-api-stage-bad-method",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {}}\n"
+        "usage_plans: {gold: {stages: [{stage: prod, throttle: {/pets/FETCH: {rate: 1, "
+        "burst: 1}}}]}}\n",
+        "apistages.yaml: usage_plans.gold: Invalid HTTP method 'FETCH' in route 'FETCH /pets': "
+        "use one of DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, ANY",
+    ),
+    bad(
         "usage-plan-quota-period",
         "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {}}\n"
         "usage_plans: {gold: {stages: [prod], quota: {limit: 5, period: YEAR}}}\n",

@@ -586,10 +586,15 @@ def test_bad_stage_throttling_is_refused_and_changes_nothing(
         ({"rate": "x", "burst": 1}, "account throttling.rate must be a number >= 0, got 'x'"),
         ({"rate": math.inf, "burst": 1}, "account throttling.rate must be a number >= 0, got inf"),
         ({"rate": 1, "burst": 1.5}, "account throttling.burst must be a whole number, got 1.5"),
-        ({"rate": 1}, "account throttling takes rate and burst, got {'rate': 1}"),
+        (
+            {"rate": 1},
+            "account throttling takes rate and burst (or rateLimit and burstLimit), "
+            "got {'rate': 1}",
+        ),
         (
             {"rate": 1, "burst": 1, "limit": 1},
-            "account throttling takes rate and burst, got {'rate': 1, 'burst': 1, 'limit': 1}",
+            "account throttling takes rate and burst (or rateLimit and burstLimit), "
+            "got {'rate': 1, 'burst': 1, 'limit': 1}",
         ),
     ],
 )
@@ -619,7 +624,7 @@ def test_bad_account_throttling_is_refused_and_changes_nothing(
         ),
         (
             {"throttle": {"rate": 1, "burst": 1, "period": "DAY"}},
-            "usage plan gold: throttle takes rate and burst, got "
+            "usage plan gold: throttle takes rate and burst (or rateLimit and burstLimit), got "
             "{'rate': 1, 'burst': 1, 'period': 'DAY'}",
         ),
         (
@@ -655,6 +660,76 @@ def test_bad_usage_plans_are_refused(gw: Gateway, plan: dict[str, Any], message:
         gw.usage_plans.create("gold", stages=["prod"], keys=["partner"], **plan)
     assert str(refused.value) == message
     assert gw.usage_plans.all() == []
+
+
+@pytest.mark.parametrize(
+    ("stage", "message"),
+    [
+        (
+            5,
+            "usage plan gold: stages[0]: expected a stage name or {stage: NAME, throttle: "
+            "{...}}, got 5",
+        ),
+        (
+            {"stage": "prod", "limit": 1},
+            "usage plan gold: stages[0]: unknown key 'limit' (known keys: stage, throttle)",
+        ),
+        (
+            {"stage": "prod", "throttle": {"*/*": {"rate": 1, "burst": 1}}},
+            "usage plan gold: stages[0].throttle: a method throttle names one method "
+            "('GET /pets' or '/pets/GET'); for all methods use the plan's throttle",
+        ),
+        (
+            {"stage": "prod", "throttle": {"/pets/GET": {"rateLimit": 1}}},
+            "usage plan gold: stages[0].throttle./pets/GET takes rate and burst (or rateLimit "
+            "and burstLimit), got {'rate': 1}",
+        ),
+        (
+            {"stage": "prod", "throttle": {"/pets/GET": 5}},
+            "usage plan gold: stages[0].throttle./pets/GET: expected {rate, burst}, got 5",
+        ),
+        (
+            {"stage": "production"},
+            "Invalid API Stage specified: usage plan 'gold' names stage 'production' "
+            "(stages: dev, prod)",
+        ),
+    ],
+)
+def test_bad_api_stages_of_a_plan_are_refused(gw: Gateway, stage: Any, message: str) -> None:
+    with pytest.raises(BadRequestError) as refused:
+        gw.usage_plans.create("gold", stages=[stage])
+    assert str(refused.value) == message
+    assert gw.usage_plans.all() == []
+
+
+def test_per_stage_method_throttles_in_aws_form(gw: Gateway) -> None:
+    """AWS's apiStages[].throttle: keys `/path/VERB` (root `//GET`), limits rateLimit and
+    burstLimit, each stage its own; `method_throttles` gives every stage the same limits."""
+    gw.api.put_route("GET /", mock(), api_key_required=True)
+    gw.api.put_route("GET /pets", mock(), api_key_required=True)
+    gw.deploy("prod")
+    gw.deploy("dev")
+    gw.api_keys.create("partner", PARTNER)
+    plan = gw.usage_plans.create(
+        "gold",
+        stages=[
+            {"stage": "prod", "throttle": {"/pets/GET": {"rateLimit": 0, "burstLimit": 1}}},
+            "dev",
+        ],
+        keys=["partner"],
+        method_throttles={"//GET": {"rate": 0, "burst": 2}},
+    )
+    key = {"x-api-key": PARTNER}
+    prod, dev = gw.client("prod"), gw.client("dev")
+
+    assert plan.stages == ("prod", "dev")
+    assert plan.method_throttle("prod", "GET /pets") == Throttle(0.0, 1)
+    assert plan.method_throttle("dev", "GET /pets") is None
+    assert statuses(prod, "/pets", 2, headers=key) == [200, 429]
+    assert statuses(dev, "/pets", 3, headers=key) == [200, 200, 200]
+    # The plan-wide limit on the root method: each stage has its own bucket of 2.
+    assert statuses(prod, "/", 3, headers=key) == [200, 200, 429]
+    assert statuses(dev, "/", 3, headers=key) == [200, 200, 429]
 
 
 def test_a_plan_naming_an_unknown_key_is_refused(gw: Gateway) -> None:
@@ -879,3 +954,31 @@ def test_stage_throttling_is_removed_with_its_method_settings_entry() -> None:
         gw.update_stage("prod", method_settings={"*/*": None})
     with pytest.raises(BadRequestError, match=r"throttling: expected a mapping of rate, burst"):
         gw.update_stage("prod", throttling=False)  # type: ignore[arg-type]
+
+
+def test_a_config_takes_a_plans_api_stages_in_aws_form() -> None:
+    gw = Gateway.from_dict(
+        {
+            "api": {"routes": {"GET /pets": {**mock(), "apiKeyRequired": True}}},
+            "stages": {"prod": {}, "dev": {}},
+            "api_keys": {"partner": {"value": PARTNER}},
+            "usage_plans": {
+                "gold": {
+                    "stages": [
+                        "dev",
+                        {
+                            "stage": "prod",
+                            "throttle": {"/pets/GET": {"rateLimit": 0, "burstLimit": 1}},
+                        },
+                    ],
+                    "keys": ["partner"],
+                }
+            },
+        }
+    )
+    gw.clock.freeze(EPOCH)
+    key = {"x-api-key": PARTNER}
+
+    assert gw.usage_plans.get("gold").stage_throttles == {"prod": {"GET /pets": Throttle(0.0, 1)}}
+    assert statuses(gw.client("prod"), "/pets", 2, headers=key) == [200, 429]
+    assert statuses(gw.client("dev"), "/pets", 2, headers=key) == [200, 200]

@@ -586,20 +586,31 @@ def _api_keys(node: _Node | None, scratch: ApiKeys) -> list[tuple[str, str | Non
 def _usage_plans(
     node: _Node | None, keys: ApiKeys, stages: list[str]
 ) -> list[tuple[str, dict[str, Any]]]:
-    """`usage_plans: {gold: {stages: [prod], keys: [partner], throttle: {rate, burst},
-    quota: {limit, period}, method_throttles: {"GET /pets": {rate, burst}}}}`."""
+    """`usage_plans: {gold: {stages: [prod, {stage: dev, throttle: {"/pets/GET": {rate,
+    burst}}}], keys: [partner], throttle: {rate, burst}, quota: {limit, period},
+    method_throttles: {"GET /pets": {rate, burst}}}}`."""
     scratch = UsagePlans(keys)
     plans = []
     for name, plan in (node.mapping() if node else {}).items():
         parts = plan.mapping(("stages", "keys", "throttle", "quota", "method_throttles"))
         if "stages" not in parts:
             raise plan.error("missing 'stages'", "a usage plan names the stages it covers")
-        plan_stages = [item.string() for item in parts["stages"].sequence()]
-        for item, stage in zip(parts["stages"].sequence(), plan_stages, strict=True):
+        plan_stages: list[Any] = []
+        for item in parts["stages"].sequence():
+            named = item
+            if isinstance(item.value, dict):
+                entries = item.mapping(("stage", "throttle"))
+                if "stage" not in entries:
+                    raise item.error("missing 'stage'", "write {stage: NAME, throttle: {...}}")
+                named = entries["stage"]
+                if "throttle" in entries:
+                    entries["throttle"].mapping()
+            stage = named.string()
             if stage not in stages:
-                raise item.error(
+                raise named.error(
                     f"Invalid API Stage specified: {stage!r}", f"stages: {', '.join(stages)}"
                 )
+            plan_stages.append(item.value)
         values: dict[str, Any] = {"stages": plan_stages}
         if "keys" in parts:
             values["keys"] = [item.string() for item in parts["keys"].sequence()]

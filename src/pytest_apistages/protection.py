@@ -48,13 +48,10 @@ def throttle(ctx: RequestContext) -> None:
     key, plan = ctx.api_key, ctx.usage_plan
     levels: list[Level] = []
     if key is not None and plan is not None:
-        per_method = plan.method_throttles.get(route.key)
+        per_method = plan.method_throttle(ctx.stage_name, route.key)
         if per_method is not None:
-            levels.append(
-                Level(
-                    ("plan-method", plan.id, key.id, route.key), per_method.rate, per_method.burst
-                )
-            )
+            bucket = ("plan-method", plan.id, key.id, ctx.stage_name, route.key)
+            levels.append(Level(bucket, per_method.rate, per_method.burst))
         if plan.throttle is not None:
             levels.append(Level(("plan", plan.id, key.id), plan.throttle.rate, plan.throttle.burst))
     # Stage settings change only with the stage, so its last update bounds when they changed.

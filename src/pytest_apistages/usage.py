@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import BadRequestError, NotFoundError
-from .model import frozen_map, parse_route_key
-from .settings import check_number
+from .model import frozen_map
+from .settings import ALL_METHODS, check_number, method_settings_key
 
 MIN_KEY_LENGTH = 20
 QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
+_THROTTLE_NAMES = {"rateLimit": "rate", "burstLimit": "burst"}
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ class Quota:
 
 @dataclass(frozen=True)
 class UsagePlan:
-    """Binds keys to stages, with a throttle and a quota per key (across the plan's stages)."""
+    """Binds keys to stages, with a throttle and a quota per key (across the plan's stages),
+    and per-method throttles per stage (AWS's `apiStages[].throttle`)."""
 
     id: str
     name: str
@@ -46,7 +48,13 @@ class UsagePlan:
     keys: tuple[str, ...]  # key names
     throttle: Throttle | None = None
     quota: Quota | None = None
-    method_throttles: Mapping[str, Throttle] = field(default_factory=frozen_map)
+    method_throttles: Mapping[str, Throttle] = field(default_factory=frozen_map)  # every stage
+    stage_throttles: Mapping[str, Mapping[str, Throttle]] = field(default_factory=frozen_map)
+
+    def method_throttle(self, stage: str, route_key: str) -> Throttle | None:
+        """The stage's own limit for the method, else the one given for all the plan's stages."""
+        own = self.stage_throttles.get(stage, {}).get(route_key)
+        return own if own is not None else self.method_throttles.get(route_key)
 
 
 class ApiKeys:
@@ -104,27 +112,32 @@ class UsagePlans:
         self,
         name: str,
         *,
-        stages: Iterable[str],
+        stages: Iterable[str | Mapping[str, Any]],
         keys: Iterable[str] = (),
         throttle: Mapping[str, Any] | None = None,
         quota: Mapping[str, Any] | None = None,
         method_throttles: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> UsagePlan:
+        """`stages` items are stage names or AWS's api-stage shape,
+        `{"stage": "prod", "throttle": {"/pets/GET": {"rateLimit": 5, "burstLimit": 10}}}`;
+        `method_throttles` (same keys) applies to every stage of the plan."""
         if name in self._plans:
             raise BadRequestError(f"Usage plan {name!r} already exists")
+        stage_names, stage_throttles = [], {}
+        for index, item in enumerate(stages):
+            stage, limits = _api_stage(f"usage plan {name}: stages[{index}]", item)
+            stage_names.append(stage)
+            if limits:
+                stage_throttles[stage] = limits
         plan = UsagePlan(
             _derived(f"plan:{name}", 6),
             name,
-            tuple(stages),
+            tuple(stage_names),
             tuple(keys),
             throttle_from(f"usage plan {name}: throttle", throttle) if throttle else None,
             _quota(name, quota) if quota else None,
-            frozen_map(
-                {
-                    _method_key(key): throttle_from(f"usage plan {name}: method_throttles.{key}", t)
-                    for key, t in (method_throttles or {}).items()
-                }
-            ),
+            _method_throttles(f"usage plan {name}: method_throttles", method_throttles or {}),
+            frozen_map(stage_throttles),
         )
         known = set(self._stages()) if self._stages is not None else None
         for stage in plan.stages:
@@ -167,9 +180,13 @@ class UsagePlans:
 
 
 def throttle_from(what: str, values: Mapping[str, Any]) -> Throttle:
+    """`{rate, burst}`, or AWS's `{rateLimit, burstLimit}`."""
+    values = {_THROTTLE_NAMES.get(k, k): v for k, v in values.items()}
     unknown = [k for k in values if k not in ("rate", "burst")]
     if unknown or "rate" not in values or "burst" not in values:
-        raise BadRequestError(f"{what} takes rate and burst, got {dict(values)!r}")
+        raise BadRequestError(
+            f"{what} takes rate and burst (or rateLimit and burstLimit), got {dict(values)!r}"
+        )
     rate = check_number(f"{what}.rate", values["rate"])
     burst = check_number(f"{what}.burst", values["burst"])
     if burst != int(burst):
@@ -194,9 +211,34 @@ def _quota(plan: str, values: Mapping[str, Any]) -> Quota:
     return Quota(limit, period)
 
 
-def _method_key(key: str) -> str:
-    method, path = parse_route_key(key)
-    return f"{method} {path}"
+def _api_stage(what: str, item: Any) -> tuple[str, dict[str, Throttle]]:
+    if isinstance(item, str):
+        return item, {}
+    if not isinstance(item, Mapping) or not isinstance(item.get("stage"), str):
+        raise BadRequestError(
+            f"{what}: expected a stage name or {{stage: NAME, throttle: {{...}}}}, got {item!r}"
+        )
+    unknown = [k for k in item if k not in ("stage", "throttle")]
+    if unknown:
+        raise BadRequestError(f"{what}: unknown key {unknown[0]!r} (known keys: stage, throttle)")
+    return item["stage"], _method_throttles(f"{what}.throttle", item.get("throttle") or {})
+
+
+def _method_throttles(what: str, values: Mapping[str, Any]) -> dict[str, Throttle]:
+    """Keyed `"GET /pets"` or AWS's `"/pets/GET"` (root: `"//GET"`), as `"GET /pets"`."""
+    if not isinstance(values, Mapping):
+        raise BadRequestError(f"{what}: expected a mapping of methods to limits, got {values!r}")
+    limits = {}
+    for key, limit in values.items():
+        if key == ALL_METHODS:
+            raise BadRequestError(
+                f"{what}: a method throttle names one method ('GET /pets' or '/pets/GET'); "
+                f"for all methods use the plan's throttle"
+            )
+        if not isinstance(limit, Mapping):
+            raise BadRequestError(f"{what}.{key}: expected {{rate, burst}}, got {limit!r}")
+        limits[method_settings_key(key)] = throttle_from(f"{what}.{key}", limit)
+    return limits
 
 
 def _derived(seed: str, length: int) -> str:

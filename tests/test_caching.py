@@ -721,3 +721,22 @@ def test_caching_and_cache_key_parameters_from_the_config() -> None:
     assert [use(api.post("/pets")) for _ in range(2)] == ["miss", "hit"]
     gw.clock.advance(60)
     assert use(api.get("/pets?type=a")) == "miss"
+
+
+def test_an_answer_fetched_before_a_flush_is_not_stored_after_it() -> None:
+    """A request in flight while the cache is flushed (the live server's threads) must not
+    bring back what the flush removed."""
+    from pytest_apistages.cache import CachedResponse, StageCaches
+
+    caches = StageCaches()
+    entry = CachedResponse(200, (), b"old", expires=100.0)
+    missing, flushes = caches.get("prod", ("k",), now=0.0)
+    caches.flush("prod")
+
+    assert missing is None
+    assert caches.put("prod", ("k",), entry, flushes) is False
+    assert caches.get("prod", ("k",), now=0.0)[0] is None
+    _, flushes = caches.get("prod", ("k",), now=0.0)
+    assert caches.put("prod", ("k",), entry, flushes) is True
+    assert caches.get("prod", ("k",), now=0.0)[0] == entry
+    assert caches.get("dev", ("k",), now=0.0)[0] is None

@@ -1250,6 +1250,29 @@ def test_two_configs_with_the_same_module_name_are_refused(
     assert "give the two modules distinct names" in message
 
 
+def test_a_module_imported_from_outside_any_config_folder_is_used(
+    tmp_path: Path, unique_module: str
+) -> None:
+    """An installed copy (or one earlier on sys.path) wins, as in any Python program."""
+    site, project = tmp_path / "site", tmp_path / "project"
+    for folder, answer in ((site, "installed"), (project, "project")):
+        folder.mkdir()
+        (folder / f"{unique_module}.py").write_text(
+            f"def handler(event, context):\n    return {{'statusCode': 200, 'body': '{answer}'}}\n"
+        )
+    sys.path.insert(0, str(site))
+    __import__(unique_module)
+    (project / "apistages.yaml").write_text(
+        "api: {routes: {GET /x: {type: AWS_PROXY, function: f}}}\n"
+        f"functions: {{f: {{handler: '{unique_module}:handler'}}}}\n"
+        "stages: {dev: {}}\n"
+    )
+
+    gw = load_file(project / "apistages.yaml").build()
+
+    assert gw.client("dev").get("/x").get_data() == b"installed"
+
+
 def test_missing_file_names_the_option() -> None:
     with pytest.raises(ConfigError) as error:
         load_file("/nonexistent/apistages.yaml")

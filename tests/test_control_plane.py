@@ -195,6 +195,10 @@ def test_create_deployment_snapshots_without_moving_any_stage(gw):
         gw.create_deployment(definition=served.api, deployment_id="october")
     with pytest.raises(BadRequestError, match="^The REST API doesn't contain any methods$"):
         Gateway().create_deployment()
+    with pytest.raises(BadRequestError, match="^The REST API doesn't contain any methods$"):
+        gw.create_deployment(definition=Gateway().api.definition)
+    with pytest.raises(BadRequestError, match=r"^Invalid deployment id '': use 1-64 letters"):
+        gw.create_deployment(deployment_id="")
 
 
 def test_deployment_ids_and_request_ids_are_reproducible_by_seed():

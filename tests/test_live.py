@@ -21,6 +21,7 @@ def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "method": event["httpMethod"],
         "query": event["multiValueQueryStringParameters"],
         "caller": (event["headers"] or {}).get("X-Caller"),
+        "cookie": (event["headers"] or {}).get("Cookie"),
         "content_type": (event["headers"] or {}).get("Content-Type"),
         "body": event["body"],
         "stage": event["requestContext"]["stage"],
@@ -44,7 +45,8 @@ def gw() -> Gateway:
     gateway.api.put_route("ANY /echo/{proxy+}", "echo")
     gateway.api.put_route("GET /cookies", "http://cookies.internal/")
     gateway.api.put_route(
-        "GET /old", {"type": "MOCK", "status": 302, "headers": {"Location": "/new"}, "body": ""}
+        "GET /old",
+        {"type": "MOCK", "status": 302, "headers": {"Location": "/dev/echo/new"}, "body": ""},
     )
     gateway.deploy("dev")
     return gateway
@@ -100,7 +102,39 @@ def test_live_client_does_not_follow_redirects_unless_asked(live: LiveStageClien
     response = live.get("/old")
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/new"
+    assert response.headers["Location"] == "/dev/echo/new"
+
+
+def test_live_client_follows_redirects_when_asked(gw: Gateway, live: LiveStageClient) -> None:
+    in_process = gw.client("dev").get("/old", follow_redirects=True)
+    over_http = live.get("/old", follow_redirects=True)
+
+    assert over_http.status_code == in_process.status_code == 200
+    assert over_http.json()["path"] == in_process.json()["path"] == "/echo/new"
+    assert [r.status_code for r in over_http.history] == [302]
+
+
+def test_live_client_keeps_encoded_slashes(gw: Gateway, live: LiveStageClient) -> None:
+    over_http = live.get("/echo/a%2Fb", query_string="q=x%26y")
+    in_process = gw.client("dev").get("/echo/a%2Fb", query_string="q=x%26y")
+
+    assert over_http.json()["path"] == in_process.json()["path"] == "/echo/a%2Fb"
+    assert over_http.json()["query"] == in_process.json()["query"] == {"q": ["x&y"]}
+
+
+def test_live_client_cookies_live_in_the_test_client_only(live: LiveStageClient) -> None:
+    live.get("/cookies")
+    assert live.get("/echo/c").json()["cookie"] == "a=1; b=2"
+
+    live._cookies.clear()  # what werkzeug's delete_cookie does for every cookie
+
+    assert live.get("/echo/c").json()["cookie"] is None
+    assert not live.session.cookies
+
+
+def test_live_client_base_url_is_the_options(live: LiveStageClient) -> None:
+    with pytest.raises(TypeError, match="comes from --apistages-base-url"):
+        live.get("/echo/x", base_url="http://elsewhere.example")
 
 
 def test_live_head_request_has_no_body(live: LiveStageClient) -> None:
@@ -119,11 +153,6 @@ def test_live_response_has_no_invocation_record_so_the_test_skips(
         response.invocation  # noqa: B018
     with pytest.raises(pytest.skip.Exception, match="api.gateway"):
         live.gateway  # noqa: B018
-
-
-def test_live_client_refuses_a_prepared_request(live: LiveStageClient) -> None:
-    with pytest.raises(TypeError, match="takes a path"):
-        live.open({"PATH_INFO": "/echo/x"})
 
 
 def test_stage_placeholder_in_the_base_url(gw: Gateway) -> None:
@@ -145,6 +174,16 @@ def test_a_bad_base_url_is_refused_with_examples(value: str) -> None:
         check_base_url(value)
 
     assert str(error.value).startswith(f"--apistages-base-url {value}: expected http(s)://host")
+
+
+def test_a_base_url_with_credentials_is_refused_without_showing_them() -> None:
+    with pytest.raises(ValueError) as error:
+        check_base_url("https://me:secret@api.example.com")
+
+    assert str(error.value) == (
+        "--apistages-base-url https://...@api.example.com: credentials do not go in the URL; "
+        "send them as headers from the test"
+    )
 
 
 # -- the plugin --------------------------------------------------------------------------------
@@ -225,13 +264,14 @@ def test_api_tests_run_against_a_live_url_and_internals_skip(
     result = pytester.runpytest("--apistages-base-url", base_url, "-rs", *options)
 
     result.assert_outcomes(passed=2, skipped=4)
-    assert sorted(r.stage for r in gateway.invocations()) == ["dev", "prod", "prod"]
+    # Only the passing test's requests arrived: the skipped ones skip before sending anything.
+    assert sorted(r.stage for r in gateway.invocations()) == ["dev", "prod"]
     result.stdout.fnmatch_lines(
         [
             f"apistages: live API at {base_url} (tests needing the in-process gateway skip)",
             "SKIPPED*the gateway fixture*",
-            "SKIPPED*the invocation record of a response*",
-            "SKIPPED*api.gateway*",
+            "SKIPPED [[]1[]] test_live_api.py:*(assert_routes_to reads invocation records)*",
+            "SKIPPED [[]1[]] test_live_api.py:*(api.gateway)*",
             "SKIPPED*@pytest.mark.canary*",
         ],
         consecutive=False,
@@ -267,6 +307,23 @@ def test_without_a_config_any_stage_name_goes_to_the_live_api(
     result = pytester.runpytest("--apistages-base-url", base_url, "test_other.py")
 
     result.assert_outcomes(passed=1)
+
+
+def test_a_base_url_ending_in_a_stage_stops_the_run(
+    pytester: pytest.Pytester, served: tuple[Gateway, str]
+) -> None:
+    _, base_url = served
+
+    result = pytester.runpytest("--apistages-base-url", f"{base_url}/prod/")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            f"ERROR: --apistages-base-url {base_url}/prod: ends in stage 'prod', and each "
+            f"test's stage is appended to it; give the URL without the stage, or put {{stage}} "
+            f"where the stage goes"
+        ]
+    )
 
 
 def test_a_bad_base_url_stops_the_run_with_one_line(pytester: pytest.Pytester) -> None:

@@ -34,27 +34,35 @@ class StageCaches:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: dict[str, dict[tuple[str, ...], CachedResponse]] = {}
+        self._flushes: dict[str, int] = {}
 
-    def get(self, stage: str, key: tuple[str, ...], now: float) -> CachedResponse | None:
+    def get(
+        self, stage: str, key: tuple[str, ...], now: float
+    ) -> tuple[CachedResponse | None, int]:
+        """The live entry, if any, and the stage's flush count to hand back to `put`."""
         with self._lock:
             entries = self._entries.get(stage, {})
             entry = entries.get(key)
             if entry is not None and entry.expires <= now:
                 del entries[key]
-                return None
-            return entry
+                entry = None
+            return entry, self._flushes.get(stage, 0)
 
-    def put(self, stage: str, key: tuple[str, ...], entry: CachedResponse) -> bool:
-        """Store unless the body is over API Gateway's 1 MB limit; True when stored."""
+    def put(self, stage: str, key: tuple[str, ...], entry: CachedResponse, flushes: int) -> bool:
+        """Store unless the body is over API Gateway's 1 MB limit, or the cache was flushed
+        since the request looked (its answer may predate the flush); True when stored."""
         if len(entry.body) > MAX_ENTRY_BYTES:
             return False
         with self._lock:
+            if self._flushes.get(stage, 0) != flushes:
+                return False
             self._entries.setdefault(stage, {})[key] = entry
         return True
 
     def flush(self, stage: str) -> None:
         with self._lock:
             self._entries.pop(stage, None)
+            self._flushes[stage] = self._flushes.get(stage, 0) + 1
 
 
 def serve(ctx: RequestContext, integrate: Callable[[RequestContext], Response]) -> Response:
@@ -88,7 +96,9 @@ def serve(ctx: RequestContext, integrate: Callable[[RequestContext], Response]) 
         if strategy == "SUCCEED_WITH_RESPONSE_HEADER":
             warning = UNAUTHORIZED_WARNING
     now = gw.clock.now()
-    entry = None if refresh else gw.caches.get(ctx.stage_name, key, now)
+    entry, flushes = gw.caches.get(ctx.stage_name, key, now)
+    if refresh:
+        entry = None
     if entry is not None:
         ctx.cache_hit = True
         ctx.note("Serving the response from the cache")
@@ -102,7 +112,7 @@ def serve(ctx: RequestContext, integrate: Callable[[RequestContext], Response]) 
             response.get_data(),
             now + settings.cache_ttl,
         )
-        gw.caches.put(ctx.stage_name, key, stored)
+        gw.caches.put(ctx.stage_name, key, stored, flushes)
     if warning:
         response.headers["Warning"] = warning
     return response

@@ -27,6 +27,7 @@ from .functions import Functions
 from .gateway import Gateway
 from .model import (
     DEFAULT_TIMEOUT_MS,
+    DEPLOYMENT_ID,
     INTEGRATION_TYPES,
     METHODS,
     NO_METHODS,
@@ -43,7 +44,6 @@ from .usage import ApiKeys, UsagePlans, throttle_from
 
 CURRENT = "current"
 _SETTINGS = ("throttling", "caching", "logging", "metrics", "access_log", "method_settings")
-_DEPLOYMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class _DuplicateKey(yaml.MarkedYAMLError):
@@ -500,7 +500,7 @@ def _load(root: _Node, base_dir: Path) -> LoadedConfig:
     definition = ApiDefinition(name, frozen_map(_routes(api["routes"])), binary)
     deployments = {}
     for deployment_id, node in top.get("deployments", _Node({}, root.source)).mapping().items():
-        if not _DEPLOYMENT_ID.match(deployment_id) or deployment_id == CURRENT:
+        if not DEPLOYMENT_ID.match(deployment_id) or deployment_id == CURRENT:
             raise node.error(
                 f"invalid deployment id {deployment_id!r}",
                 "use letters, digits, '-' or '_' (and not 'current')",
@@ -784,8 +784,14 @@ def _boolean(node: _Node) -> bool:
     return node.value
 
 
+# The folders configs have imported handler modules from in this process.
+_CONFIG_FOLDERS: set[Path] = set()
+
+
 def _imported_elsewhere(module: ModuleType, module_name: str, folder: str) -> str | None:
-    """The file `module_name` was imported from, when the config's folder has its own."""
+    """The file `module_name` was imported from, when that is another config's folder although
+    this config's folder has its own: the second API would run the first one's code. (A module
+    installed, or earlier on sys.path, wins as it does in any Python program.)"""
     locations = [folder]
     spec = None
     for part in module_name.split("."):
@@ -796,9 +802,13 @@ def _imported_elsewhere(module: ModuleType, module_name: str, folder: str) -> st
     if spec is None or spec.origin is None or not spec.has_location:
         return None
     loaded = getattr(module, "__file__", None)
-    if loaded is not None and Path(loaded).resolve() == Path(spec.origin).resolve():
+    if loaded is None:
         return None
-    return str(loaded or module)
+    loaded_path = Path(loaded).resolve()
+    if loaded_path == Path(spec.origin).resolve():
+        return None
+    others = _CONFIG_FOLDERS - {Path(folder)}
+    return str(loaded) if any(loaded_path.is_relative_to(o) for o in others) else None
 
 
 def _import(node: _Node, base_dir: Path, what: str) -> Any:
@@ -821,6 +831,7 @@ def _import(node: _Node, base_dir: Path, what: str) -> Any:
     except Exception as e:
         raise node.error(f"importing {module_name!r} failed: {type(e).__name__}: {e}") from None
     elsewhere = _imported_elsewhere(target, module_name, folder)
+    _CONFIG_FOLDERS.add(Path(folder))
     if elsewhere is not None:
         raise node.error(
             f"module {module_name!r} is already imported from {elsewhere}, not from this config's "

@@ -1,5 +1,5 @@
-"""Every random choice a gateway makes, from its seed: the same seed gives the same request
-ids, deployment ids, canary decisions and alias weights, whatever the threads do."""
+"""Every random choice a gateway makes, from its seed: the same seed and the same order of
+requests give the same request ids, deployment ids, canary decisions and alias weights."""
 
 from __future__ import annotations
 

@@ -30,6 +30,7 @@ from .model import (
     Integration,
     Route,
     Stage,
+    check_deployment_id,
     check_percent,
     check_stage_name,
     check_variables,
@@ -290,8 +291,10 @@ class Gateway:
         `definition`, by default the working API. `deployment_id` is generated unless given."""
         if definition is None:
             definition = self.api.definition
-            if not definition.routes:
-                raise BadRequestError(NO_METHODS)
+        if not definition.routes:
+            raise BadRequestError(NO_METHODS)
+        if deployment_id is not None:
+            check_deployment_id(deployment_id)
         with self._lock:
             if deployment_id is None:
                 deployment_id = self.draws.new_id(6, self._deployments)
@@ -323,13 +326,12 @@ class Gateway:
             return self._stages[name]
 
     def stage(self, name: str) -> Stage:
-        try:
-            return self._stages[name]
-        except KeyError:
-            raise NotFoundError(
-                f"Invalid stage identifier specified: {name!r} (stages: "
-                f"{', '.join(self._stages) or 'none'})"
-            ) from None
+        stage = self._stages.get(name)
+        if stage is not None:
+            return stage
+        with self._lock:
+            known = ", ".join(self._stages) or "none"
+        raise NotFoundError(f"Invalid stage identifier specified: {name!r} (stages: {known})")
 
     @property
     def stages(self) -> dict[str, Stage]:

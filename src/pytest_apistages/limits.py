@@ -1,5 +1,5 @@
-"""Token buckets and quota windows, on the gateway's clock. The gateway's lock guards them, so
-counts hold under the threaded server."""
+"""Token buckets and quota windows, on the gateway's clock. The limiter's own lock guards them,
+so counts hold under the threaded server."""
 
 from __future__ import annotations
 

@@ -7,7 +7,8 @@ skips the test instead of failing it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from http.cookiejar import DefaultCookiePolicy
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 import pytest
@@ -24,10 +25,12 @@ if TYPE_CHECKING:
 # Longer than API Gateway's own 29 s integration limit: the API answers first.
 TIMEOUT_SECONDS = 35.0
 STAGE_PLACEHOLDER = "{stage}"
-# requests adds these unless told not to (None); a live request carries only the test's own.
+# requests adds these unless told not to (None). The HTTP library below it still sends its
+# own User-Agent and `Accept-Encoding: identity` when the test gives none.
 _REQUESTS_DEFAULTS = {
     "Accept": None, "Accept-Encoding": None, "Connection": None, "User-Agent": None,
 }  # fmt: skip
+_RAW_PATH_KEY = "apistages.raw_path"
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding"}
 SKIP_REASON = (
     "needs the in-process gateway ({what}); --apistages-base-url runs against a live "
@@ -35,10 +38,20 @@ SKIP_REASON = (
 )
 
 
+def skip_live(what: str) -> NoReturn:
+    """Skip the running test, reported at the test's own line (not at ours)."""
+    raise pytest.skip.Exception(SKIP_REASON.format(what=what), _use_item_location=True)
+
+
 def check_base_url(value: str) -> str:
     """The URL a stage's path goes under: `https://{api}.execute-api.{region}.amazonaws.com`
     (the stage is appended) or one with `{stage}` in it (custom domains)."""
     url = urlsplit(value)
+    if url.username is not None or url.password is not None:
+        raise ValueError(
+            f"--apistages-base-url {url.scheme}://...@{url.hostname}: credentials do not go in "
+            f"the URL; send them as headers from the test"
+        )
     if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
         raise ValueError(
             f"--apistages-base-url {value}: expected http(s)://host[:port][/path], e.g. "
@@ -59,7 +72,7 @@ class LiveResponse(ApiResponse):
 
     @property
     def invocation(self) -> Invocation:
-        pytest.skip(SKIP_REASON.format(what="the invocation record of a response"))
+        skip_live("the invocation record of a response")
 
 
 class LiveStageClient(Verbs, Client):
@@ -67,30 +80,43 @@ class LiveStageClient(Verbs, Client):
 
     def __init__(self, base_url: str, stage: str) -> None:
         self.session = requests.Session()
+        # The werkzeug client keeps the cookies (and forgets them when the test says so).
+        self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         super().__init__(self._forward, response_wrapper=LiveResponse)
         self.stage = stage
         self.url = stage_url(base_url, stage)
 
     @property
     def gateway(self) -> Gateway:
-        pytest.skip(SKIP_REASON.format(what="api.gateway"))
+        skip_live("api.gateway")
 
     def __repr__(self) -> str:
         return f"<LiveStageClient {self.url}>"
 
     def open(self, *args: Any, **kwargs: Any) -> LiveResponse:
-        if args and isinstance(args[0], (EnvironBuilder, dict, Request)):
-            raise TypeError(
-                "the live client takes a path and request arguments, not a prepared request"
-            )
-        path = str(args[0] if args else kwargs.pop("path", "/"))
-        kwargs["base_url"] = self.url
-        response = super().open(path, *args[1:], **kwargs)
+        if not args or not isinstance(args[0], (EnvironBuilder, dict, Request)):
+            if "base_url" in kwargs:
+                raise TypeError("the live client's base URL comes from --apistages-base-url")
+            path = str(args[0] if args else kwargs.pop("path", "/"))
+            args = (path, *args[1:])
+            kwargs["base_url"] = self.url
+            # WSGI's PATH_INFO has `%2F` decoded to `/`: keep the path as the test wrote it.
+            overrides = dict(kwargs.pop("environ_overrides", None) or {})
+            overrides[_RAW_PATH_KEY] = path.partition("?")[0]
+            kwargs["environ_overrides"] = overrides
+        response = super().open(*args, **kwargs)
         assert isinstance(response, LiveResponse)
         return response
 
     def close(self) -> None:
         self.session.close()
+
+    def _url(self, request: Request) -> str:
+        raw_path = request.environ.get(_RAW_PATH_KEY)
+        if raw_path is None:  # a redirect werkzeug follows
+            return request.url
+        query = request.environ.get("QUERY_STRING", "")
+        return f"{self.url}{raw_path}" + (f"?{query}" if query else "")
 
     def _forward(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         request = Request(environ)
@@ -99,7 +125,7 @@ class LiveStageClient(Verbs, Client):
             if name.lower() not in ("host", "content-length"):
                 headers[name] = value
         answer = self.session.request(
-            request.method, request.url, headers=headers, data=request.get_data() or None,
+            request.method, self._url(request), headers=headers, data=request.get_data() or None,
             timeout=TIMEOUT_SECONDS, allow_redirects=False, stream=True,
         )  # fmt: skip
         body = answer.raw.read(decode_content=False)

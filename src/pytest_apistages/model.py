@@ -32,6 +32,7 @@ DEFAULT_TIMEOUT_MS = 29000
 NO_METHODS = "The REST API doesn't contain any methods"
 
 _SEGMENT = re.compile(r"^(?:[A-Za-z0-9_\-.,:]+|\{[A-Za-z0-9_\-.]+\+?\})$")
+DEPLOYMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _VARIABLE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _VARIABLE_VALUE = re.compile(r"^[A-Za-z0-9\-._~:/?#&=,]+$")
@@ -216,6 +217,15 @@ def check_stage_name(name: str) -> str:
             f"hyphens and underscores, up to 128 characters"
         )
     return name
+
+
+def check_deployment_id(deployment_id: str) -> str:
+    """A declared deployment id: AWS generates ids of letters and digits; ours may be named."""
+    if not isinstance(deployment_id, str) or not DEPLOYMENT_ID.match(deployment_id):
+        raise BadRequestError(
+            f"Invalid deployment id {deployment_id!r}: use 1-64 letters, digits, '-' or '_'"
+        )
+    return deployment_id
 
 
 def check_variables(variables: Mapping[str, Any]) -> dict[str, str]:

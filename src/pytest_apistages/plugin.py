@@ -17,7 +17,7 @@ from . import hookspecs  # noqa: E402
 from .config import LoadedConfig, load_file  # noqa: E402
 from .errors import ApiStagesError, ConfigError  # noqa: E402
 from .gateway import Gateway, StageClient  # noqa: E402
-from .live import SKIP_REASON, LiveStageClient, check_base_url  # noqa: E402
+from .live import STAGE_PLACEHOLDER, LiveStageClient, check_base_url, skip_live  # noqa: E402
 from .summary import RunSummary  # noqa: E402
 
 DEFAULT_CONFIG = "apistages.yaml"
@@ -92,6 +92,7 @@ def pytest_configure(config: pytest.Config) -> None:
         except ConfigError as e:
             raise pytest.UsageError(f"pytest-apistages: {e}") from None
     config.stash[CONFIG_KEY] = loaded
+    _check_base_url_has_no_stage(config)
     unknown = [s for s in config.getoption("apistages_stage") if not _is_known(config, s)]
     if unknown:
         raise pytest.UsageError(
@@ -157,7 +158,7 @@ def gateway(request: pytest.FixtureRequest) -> Gateway:
     """A fresh Gateway for this test, built from the config file (empty without one)."""
     config = request.config
     if config.stash[BASE_URL_KEY] is not None:
-        pytest.skip(SKIP_REASON.format(what="the gateway fixture"))
+        skip_live("the gateway fixture")
     loaded = config.stash[CONFIG_KEY]
     seed = _test_seed(config.stash[SEED_KEY], request.node.nodeid)
     gw = loaded.build(seed=seed) if loaded is not None else Gateway(seed=seed)
@@ -242,7 +243,7 @@ def api(request: pytest.FixtureRequest, stage_name: str) -> Iterator[StageClient
         yield request.getfixturevalue("gateway").client(stage_name)
         return
     if request.node.get_closest_marker("canary") is not None:
-        pytest.skip(SKIP_REASON.format(what="@pytest.mark.canary deploys to it"))
+        skip_live("@pytest.mark.canary deploys to it")
     client = LiveStageClient(base_url, stage_name)
     yield client
     client.close()
@@ -266,6 +267,20 @@ def _relative(path: Path, start: Path) -> str:
         return str(path.resolve().relative_to(start.resolve()))
     except ValueError:
         return str(path)
+
+
+def _check_base_url_has_no_stage(config: pytest.Config) -> None:
+    """`https://abc.execute-api.../prod` would send every request to `/prod/{stage}/...`."""
+    base_url = config.stash[BASE_URL_KEY]
+    if base_url is None or STAGE_PLACEHOLDER in base_url:
+        return
+    last = base_url.rsplit("/", 1)[-1]
+    if "/" in base_url.split("://", 1)[-1] and last in _stage_names(config):
+        raise pytest.UsageError(
+            f"--apistages-base-url {base_url}: ends in stage {last!r}, and each test's stage is "
+            f"appended to it; give the URL without the stage, or put {STAGE_PLACEHOLDER} where "
+            f"the stage goes"
+        )
 
 
 def _is_known(config: pytest.Config, stage: str) -> bool:

@@ -937,45 +937,44 @@ CASES = [
         "throttling-negative-rate",
         "api: {routes: {GET /pets: {type: MOCK}}}\n"
         "stages: {prod: {throttling: {rate: -5, burst: 50}}}\n",
-        "apistages.yaml: stages.prod.throttling: throttling.rate must be >= 0, got -5",
+        "apistages.yaml: stages.prod.throttling.rate: must be >= 0, got -5",
     ),
     bad(
         "throttling-burst-not-whole",
         "api: {routes: {GET /pets: {type: MOCK}}}\n"
         "stages: {prod: {throttling: {rate: 5, burst: 2.5}}}\n",
-        "apistages.yaml: stages.prod.throttling: throttling.burst must be a whole number, got 2.5",
+        "apistages.yaml: stages.prod.throttling.burst: must be a whole number, got 2.5",
     ),
     bad(
         "throttling-unknown-key",
         "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {throttling: {rps: 5}}}\n",
-        "apistages.yaml: stages.prod.throttling: throttling: unknown key 'rps'; use rate, burst",
+        "apistages.yaml: stages.prod.throttling: unknown key 'rps'; use rate, burst",
     ),
     bad(
         "caching-ttl-over-3600",
         "api: {routes: {GET /pets: {type: MOCK}}}\n"
         "stages: {prod: {caching: {enabled: true, ttl: 7200}}}\n",
-        "apistages.yaml: stages.prod.caching: caching.ttl must be from 0 to 3600, got 7200",
+        "apistages.yaml: stages.prod.caching.ttl: must be from 0 to 3600, got 7200",
     ),
     bad(
         "caching-size-unknown",
         "api: {routes: {GET /pets: {type: MOCK}}}\n"
         "stages: {prod: {caching: {enabled: true, size: 2}}}\n",
-        "apistages.yaml: stages.prod.caching: caching.size: '2' is not a cache size; use one of "
+        "apistages.yaml: stages.prod.caching.size: '2' is not a cache size; use one of "
         "0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237 (GB)",
     ),
     bad(
         "caching-strategy-unknown",
         "api: {routes: {GET /pets: {type: MOCK}}}\n"
         "stages: {prod: {caching: {unauthorized_strategy: IGNORE}}}\n",
-        "apistages.yaml: stages.prod.caching: caching.unauthorized_strategy: unknown value "
+        "apistages.yaml: stages.prod.caching.unauthorized_strategy: unknown value "
         "'IGNORE'; use one of FAIL_WITH_403, SUCCEED_WITH_RESPONSE_HEADER, "
         "SUCCEED_WITHOUT_RESPONSE_HEADER",
     ),
     bad(
         "logging-level-unknown",
         "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {logging: DEBUG}}\n",
-        "apistages.yaml: stages.prod.logging: logging: unknown level 'DEBUG'; use one of OFF, "
-        "ERROR, INFO",
+        "apistages.yaml: stages.prod.logging: unknown level 'DEBUG'; use one of OFF, ERROR, INFO",
     ),
     bad(
         "metrics-not-bool",
@@ -986,7 +985,7 @@ CASES = [
         "access-log-without-request-id",
         "api: {routes: {GET /pets: {type: MOCK}}}\n"
         "stages: {prod: {access_log: {format: '$context.status', destination: logs}}}\n",
-        "apistages.yaml: stages.prod.access_log: access_log.format must include "
+        "apistages.yaml: stages.prod.access_log.format: must include "
         "$context.requestId (AWS refuses formats without it)",
     ),
     bad(

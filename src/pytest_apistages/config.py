@@ -143,7 +143,16 @@ class _Node:
         try:
             yield
         except (BadRequestError, NotFoundError) as e:
-            raise self.error(str(e)) from None
+            # The control plane names the setting ("throttling.rate must be..."); the path
+            # already does: "stages.prod.throttling.rate: must be...", not both.
+            last = self.path.rsplit(".", 1)[-1]
+            message = str(e)
+            sub = re.match(rf"{re.escape(last)}\.(\w+):? (.*)", message, flags=re.S)
+            if sub and isinstance(self.value, dict) and sub.group(1) in self.value:
+                raise ConfigError(
+                    self.source, f"{self.path}.{sub.group(1)}", sub.group(2), ""
+                ) from None
+            raise self.error(message.removeprefix(f"{last}: ")) from None
 
 
 def _show(value: Any) -> str:

@@ -4,6 +4,7 @@ API is our own gateway behind `gw.serve()` on 127.0.0.1, so what reached it can 
 from __future__ import annotations
 
 import json
+import socket
 import textwrap
 from collections.abc import Iterator
 from typing import Any
@@ -176,6 +177,16 @@ def test_a_bad_base_url_is_refused_with_examples(value: str) -> None:
     assert str(error.value).startswith(f"--apistages-base-url {value}: expected http(s)://host")
 
 
+def test_a_mistyped_placeholder_is_refused() -> None:
+    with pytest.raises(ValueError) as error:
+        check_base_url("https://api.example.com/{stg}")
+
+    assert str(error.value) == (
+        "--apistages-base-url https://api.example.com/{stg}: unknown placeholder {stg}; the "
+        "only one is {stage}"
+    )
+
+
 def test_a_base_url_with_credentials_is_refused_without_showing_them() -> None:
     with pytest.raises(ValueError) as error:
         check_base_url("https://me:secret@api.example.com")
@@ -331,3 +342,37 @@ def test_a_bad_base_url_stops_the_run_with_one_line(pytester: pytest.Pytester) -
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --apistages-base-url localhost:8080: expected http*"])
     assert "Traceback" not in result.stderr.str()
+
+
+def test_an_empty_base_url_stops_the_run_instead_of_testing_in_process(
+    pytester: pytest.Pytester,
+) -> None:
+    """`--apistages-base-url "$URL"` with the variable unset must not pass in-process."""
+    result = pytester.runpytest("--apistages-base-url", "")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: --apistages-base-url is empty (an unset variable in CI?)*"]
+    )
+
+
+def test_an_unreachable_api_fails_each_test_in_one_line(
+    pytester: pytest.Pytester, served: tuple[Gateway, str]
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    result = pytester.runpytest(
+        "--apistages-base-url", f"http://127.0.0.1:{port}", "-k", "contract"
+    )
+
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            f"*GET http://127.0.0.1:{port}/dev/hello: no answer from the API given by "
+            f"--apistages-base-url (ConnectionError: Connection refused)"
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+    assert "urllib3" not in result.stdout.str()

@@ -7,6 +7,7 @@ skips the test instead of failing it."""
 
 from __future__ import annotations
 
+import re
 from http.cookiejar import DefaultCookiePolicy
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
@@ -46,6 +47,17 @@ def skip_live(what: str) -> NoReturn:
 def check_base_url(value: str) -> str:
     """The URL a stage's path goes under: `https://{api}.execute-api.{region}.amazonaws.com`
     (the stage is appended) or one with `{stage}` in it (custom domains)."""
+    if not value.strip():
+        raise ValueError(
+            "--apistages-base-url is empty (an unset variable in CI?); give the deployed API's "
+            "URL, or leave the option out to test in-process"
+        )
+    placeholders = set(re.findall(r"\{[^}]*\}", value)) - {STAGE_PLACEHOLDER}
+    if placeholders:
+        raise ValueError(
+            f"--apistages-base-url {value}: unknown placeholder {sorted(placeholders)[0]}; the "
+            f"only one is {STAGE_PLACEHOLDER}"
+        )
     url = urlsplit(value)
     if url.username is not None or url.password is not None:
         raise ValueError(
@@ -124,10 +136,18 @@ class LiveStageClient(Verbs, Client):
         for name, value in request.headers.items():
             if name.lower() not in ("host", "content-length"):
                 headers[name] = value
-        answer = self.session.request(
-            request.method, self._url(request), headers=headers, data=request.get_data() or None,
-            timeout=TIMEOUT_SECONDS, allow_redirects=False, stream=True,
-        )  # fmt: skip
+        url = self._url(request)
+        try:
+            answer = self.session.request(
+                request.method, url, headers=headers, data=request.get_data() or None,
+                timeout=TIMEOUT_SECONDS, allow_redirects=False, stream=True,
+            )  # fmt: skip
+        except requests.RequestException as e:
+            pytest.fail(
+                f"{request.method} {url}: no answer from the API given by --apistages-base-url "
+                f"({type(e).__name__}: {_reason(e)})",
+                pytrace=False,
+            )
         body = answer.raw.read(decode_content=False)
         answer.close()
         start_response(
@@ -135,3 +155,9 @@ class LiveStageClient(Verbs, Client):
             [(k, v) for k, v in answer.raw.headers.items() if k.lower() not in _HOP_BY_HOP],
         )
         return [body]
+
+
+def _reason(error: requests.RequestException) -> str:
+    """The operating system's reason ("Connection refused"), not urllib3's retry wrapping."""
+    found = re.search(r"\[Errno -?\d+\] ([^'\")]+)", str(error))
+    return found.group(1) if found else str(error)

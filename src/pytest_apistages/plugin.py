@@ -81,7 +81,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SEED_KEY] = _run_seed(config)
     base_url = config.getoption("apistages_base_url")
     try:
-        config.stash[BASE_URL_KEY] = check_base_url(base_url) if base_url else None
+        config.stash[BASE_URL_KEY] = check_base_url(base_url) if base_url is not None else None
     except ValueError as e:
         raise pytest.UsageError(str(e)) from None
     path = _config_path(config)

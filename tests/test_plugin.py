@@ -220,18 +220,32 @@ def test_unknown_stage_in_marker_is_a_clean_collection_error(pytester: pytest.Py
         @pytest.mark.stage("dev", "staging")
         def test_pt_typo(api):
             pass
-        """
+        """,
+        test_pt_close="""
+        import pytest
+
+
+        @pytest.mark.stage("prd")
+        def test_pt_close(api):
+            pass
+        """,
     )
 
     result = pytester.runpytest()
 
-    result.assert_outcomes(errors=1)
+    result.assert_outcomes(errors=2)
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(
         [
             "*ERROR collecting test_pt_typo.py*",
             "test_pt_typo.py::test_pt_typo: @pytest.mark.stage('staging'): unknown stage; "
             "*apistages.yaml declares: dev, prod",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "test_pt_close.py::test_pt_close: @pytest.mark.stage('prd'): unknown stage (did you "
+            "mean 'prod'?); *apistages.yaml declares: dev, prod",
         ]
     )
     result.stdout.no_fnmatch_line("*Traceback*")
@@ -610,13 +624,14 @@ BAD_TYPE = """
         (
             ("--apistages-config", "missing.yaml"),
             "",
-            "ERROR: pytest-apistages: missing.yaml: file not found "
-            "(create it or pass --apistages-config)",
+            "ERROR: pytest-apistages: --apistages-config missing.yaml: file not found (the "
+            "path is relative to where pytest runs: *)",
         ),
         (
             (),
             "[pytest]\napistages_config = conf/missing.yaml\n",
-            "ERROR: pytest-apistages: conf/missing.yaml: file not found *",
+            "ERROR: pytest-apistages: ini apistages_config = conf/missing.yaml: file not found "
+            "(the path is relative to the ini file's folder: */conf)",
         ),
     ],
     ids=["bad-key", "missing-option-file", "missing-ini-file"],
@@ -994,6 +1009,7 @@ def test_bad_canary_marker_is_a_clear_error(
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines([f"*test_bad*@pytest.mark.canary: *{message}*"])
     assert "Traceback" not in result.stdout.str()
+    assert "During handling of the above exception" not in result.stdout.str()
 
 
 def test_canary_ratio_failure_names_the_seed_to_replay(pytester: pytest.Pytester) -> None:

@@ -3,6 +3,7 @@ hooks and the report header. A thin layer over `Gateway` and `LoadedConfig`."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import inspect
 from collections.abc import Iterator
@@ -86,6 +87,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(e)) from None
     path = _config_path(config)
     loaded = None
+    if path is not None and not path.is_file():
+        raise pytest.UsageError(f"pytest-apistages: {_missing_config(config, path)}")
     if path is not None:
         try:
             loaded = load_file(path, shown_as=_relative(path, config.invocation_params.dir))
@@ -96,7 +99,8 @@ def pytest_configure(config: pytest.Config) -> None:
     unknown = [s for s in config.getoption("apistages_stage") if not _is_known(config, s)]
     if unknown:
         raise pytest.UsageError(
-            f"--apistages-stage {unknown[0]}: unknown stage; {_known_stages_phrase(config)}"
+            f"--apistages-stage {unknown[0]}: unknown stage{_did_you_mean(config, unknown[0])}; "
+            f"{_known_stages_phrase(config)}"
         )
 
 
@@ -129,7 +133,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     for name in names:
         if not _is_known(metafunc.config, name):
             pytest.fail(
-                f"{where}: @pytest.mark.stage({name!r}): unknown stage; "
+                f"{where}: @pytest.mark.stage({name!r}): unknown stage"
+                f"{_did_you_mean(metafunc.config, name)}; "
                 f"{_known_stages_phrase(metafunc.config)}",
                 pytrace=False,
             )
@@ -179,16 +184,17 @@ def gateway(request: pytest.FixtureRequest) -> Gateway:
 
 def _deploy_marked_canary(gw: Gateway, marker: pytest.Mark, request: pytest.FixtureRequest) -> None:
     """@pytest.mark.canary(percent=10, variables={...}): a canary of the working API."""
-    where = f"{request.node.nodeid}: @pytest.mark.canary"
-    try:
-        settings = inspect.signature(_canary_settings).bind(*marker.args, **marker.kwargs)
-    except TypeError as e:
-        pytest.fail(f"{where}: {e} (use percent=, variables=, use_stage_cache=)", pytrace=False)
     stage = request.getfixturevalue("stage_name")
     try:
+        settings = inspect.signature(_canary_settings).bind(*marker.args, **marker.kwargs)
         gw.deploy_canary(stage, description="@pytest.mark.canary", **settings.arguments)
+        return
+    except TypeError as e:
+        problem = f"{e} (use percent=, variables=, use_stage_cache=)"
     except ApiStagesError as e:
-        pytest.fail(f"{where}: {e}", pytrace=False)
+        problem = str(e)
+    # Outside the except blocks: the report shows one line, not a chain of tracebacks.
+    pytest.fail(f"{request.node.nodeid}: @pytest.mark.canary: {problem}", pytrace=False)
 
 
 def _canary_settings(
@@ -261,6 +267,19 @@ def _config_path(config: pytest.Config) -> Path | None:
     return default if default.is_file() else None
 
 
+def _missing_config(config: pytest.Config, path: Path) -> str:
+    option = config.getoption("apistages_config")
+    if option:
+        return (
+            f"--apistages-config {option}: file not found (the path is relative to where "
+            f"pytest runs: {config.invocation_params.dir})"
+        )
+    return (
+        f"ini apistages_config = {config.getini('apistages_config')}: file not found (the "
+        f"path is relative to the ini file's folder: {path.parent})"
+    )
+
+
 def _relative(path: Path, start: Path) -> str:
     """The path as the user would type it from where pytest runs."""
     try:
@@ -294,6 +313,11 @@ def _is_known(config: pytest.Config, stage: str) -> bool:
 def _stage_names(config: pytest.Config) -> list[str]:
     loaded = config.stash.get(CONFIG_KEY, None)
     return loaded.stage_names if loaded is not None else []
+
+
+def _did_you_mean(config: pytest.Config, name: str) -> str:
+    close = difflib.get_close_matches(name, _stage_names(config), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _known_stages_phrase(config: pytest.Config) -> str:

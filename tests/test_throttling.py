@@ -784,7 +784,7 @@ def test_assert_throttled_fails_when_the_last_request_passes(gw: Gateway, api: S
     # pytest indents the lines of an assertion message it rewrites: compare them stripped.
     assert [line.strip() for line in str(failed.value).splitlines()[:3]] == [
         "GET /pets on stage 'prod': expected 2 requests to pass and request 3 to get 429; "
-        "the last one was not",
+        "the last one got 200",
         "statuses: [200, 200, 200]",
         "limits: method 0/s burst 3, account 10000/s burst 5000",
     ]
@@ -801,9 +801,26 @@ def test_assert_throttled_fails_when_a_request_is_throttled_early(
     # pytest indents the lines of an assertion message it rewrites: compare them stripped.
     assert [line.strip() for line in str(failed.value).splitlines()[:3]] == [
         "GET /pets on stage 'prod': expected 4 requests to pass and request 5 to get 429; "
-        "request 4 was already throttled",
+        "request 4 got 429 from the gateway (THROTTLED)",
         "statuses: [200, 200, 200, 429, 429]",
         "limits: method 0/s burst 3, account 10000/s burst 5000",
+    ]
+
+
+def test_assert_throttled_fails_when_requests_never_reach_the_integration(gw: Gateway) -> None:
+    """A broken route answering 502 (or a missing key's 403) is not 'passing'."""
+    gw.functions.register("broken", lambda event, context: {"statusCode": "oops"})
+    gw.api.put_route("GET /broken", "broken")
+    gw.deploy("prod")
+    gw.update_stage("prod", throttling={"rate": 0, "burst": 2})
+
+    with pytest.raises(AssertionError) as failed:
+        assert_throttled(gw.client("prod"), "/broken", after=2)
+
+    assert [line.strip() for line in str(failed.value).splitlines()[:2]] == [
+        "GET /broken on stage 'prod': expected 2 requests to pass and request 3 to get 429; "
+        "request 1 got 502 from the gateway (INTEGRATION_FAILURE)",
+        "statuses: [502, 502, 429]",
     ]
 
 

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from . import errors
 from .gateway import ApiResponse, Gateway, StageClient
 from .live import LiveStageClient, skip_live
 from .records import Invocation
@@ -205,15 +206,22 @@ def assert_throttled(
     finally:
         if not was_frozen:
             clock.unfreeze()
-    early = [i + 1 for i, r in enumerate(records[:-1]) if r.status == 429]
-    statuses = [r.status for r in records]
-    assert not early and records[-1].status == 429, (
+    # Passing means reaching the integration: a 403 for a missing key or a broken function's
+    # 502 would make the throttle check meaningless.
+    early = next(((i + 1, r) for i, r in enumerate(records[:-1]) if r.error is not None), None)
+    last = records[-1]
+    if early is not None:
+        number, record = early
+        problem = f"request {number} got {record.status} from the gateway ({record.error})"
+    elif last.error != errors.THROTTLED.response_type:
+        problem = f"the last one got {last.status}" + (f" ({last.error})" if last.error else "")
+    else:
+        return records
+    raise AssertionError(
         f"{method} {path} on stage {api.stage!r}: expected {after} requests to pass and request "
-        f"{after + 1} to get 429; "
-        + (f"request {early[0]} was already throttled" if early else "the last one was not")
-        + f"\n  statuses: {statuses}\n  limits: {_limits(api, records[-1])}"
+        f"{after + 1} to get 429; {problem}\n  statuses: {[r.status for r in records]}\n"
+        f"  limits: {_limits(api, last)}"
     )
-    return records
 
 
 def assert_cached(

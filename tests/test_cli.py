@@ -55,7 +55,8 @@ def test_check_warns_about_function_references_that_name_nothing(example_copy, c
     assert "warning: deployment " in out
     assert (
         "GET /pets/{id}: Function not found: "
-        "arn:aws:lambda:us-east-1:123456789012:function:pet-detail" in out
+        "arn:aws:lambda:us-east-1:123456789012:function:pet-detail (did you mean "
+        "'pet-details'?)" in out
     )
 
 

@@ -255,3 +255,10 @@ def test_deploy_variables_merge_and_none_removes(gw):
     gw.deploy("prod", variables={"a": None, "c": "3"})
 
     assert dict(gw.stage("prod").variables) == {"b": "2", "c": "3"}
+
+
+def test_a_stage_client_says_which_stage_it_calls(gw):
+    gw.deploy("prod")
+
+    assert repr(gw.client("prod")) == f"<StageClient 'prod' of {gw!r}>"
+    assert repr(gw.client("prod", canary=False)).endswith(", canary=False>")

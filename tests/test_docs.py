@@ -108,6 +108,9 @@ def test_example_project_passes(extra):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"\b32 passed\b", result.stdout), result.stdout
+    # The summary table the README shows is this run's (seeded, the same under xdist).
+    table = blocks("console")[0].splitlines()[1:]
+    assert all(line in result.stdout.splitlines() for line in table), result.stdout
 
 
 SERVE_EXAMPLE = """

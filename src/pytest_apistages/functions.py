@@ -3,6 +3,7 @@ accepts for them, and the context object and environment a handler runs with."""
 
 from __future__ import annotations
 
+import difflib
 import os
 import random
 import re
@@ -194,7 +195,9 @@ class Functions:
         name, qualifier = parse_reference(reference)
         fn = self._functions.get(name)
         if fn is None:
-            raise FunctionNotFound(f"Function not found: {self._arn(name, qualifier)}")
+            close = difflib.get_close_matches(name, self._functions, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise FunctionNotFound(f"Function not found: {self._arn(name, qualifier)}{hint}")
         invoked = self._arn(name, qualifier)
         if qualifier is None or qualifier == "$LATEST":
             return Resolved(fn.latest, invoked, qualifier)

@@ -180,6 +180,10 @@ class StageClient(Verbs, Client):
         self.canary = canary
         self.base_url = f"https://{gateway.host}"
 
+    def __repr__(self) -> str:
+        forced = "" if self.canary is None else f", canary={self.canary}"
+        return f"<StageClient {self.stage!r} of {self.gateway!r}{forced}>"
+
     def open(self, *args: Any, **kwargs: Any) -> ApiResponse:
         if not args or not isinstance(args[0], (EnvironBuilder, dict, Request)):
             options = {k: kwargs.pop(k) for k in ("buffered", "follow_redirects") if k in kwargs}

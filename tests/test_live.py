@@ -92,6 +92,12 @@ def test_live_requests_reach_the_stage_over_http(gw: Gateway, live: LiveStageCli
     assert record.route == "ANY /echo/{proxy+}"
 
 
+def test_live_client_joins_a_repeated_request_header(live: LiveStageClient) -> None:
+    response = live.get("/echo/x", headers=[("X-Caller", "a"), ("X-Caller", "b")])
+
+    assert response.json()["caller"] == "a, b"
+
+
 def test_live_client_keeps_repeated_headers_and_binary_bodies(live: LiveStageClient) -> None:
     response = live.get("/cookies")
 

@@ -135,7 +135,8 @@ class LiveStageClient(Verbs, Client):
         headers: dict[str, str | None] = dict(_REQUESTS_DEFAULTS)
         for name, value in request.headers.items():
             if name.lower() not in ("host", "content-length"):
-                headers[name] = value
+                previous = headers.get(name)  # `requests` takes one value per name
+                headers[name] = value if previous is None else f"{previous}, {value}"
         url = self._url(request)
         try:
             answer = self.session.request(

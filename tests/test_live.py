@@ -49,6 +49,10 @@ def gw() -> Gateway:
         "GET /old",
         {"type": "MOCK", "status": 302, "headers": {"Location": "/dev/echo/new"}, "body": ""},
     )
+    gateway.api.put_route(
+        "POST /moved",
+        {"type": "MOCK", "status": 307, "headers": {"Location": "/dev/echo/moved"}, "body": ""},
+    )
     gateway.deploy("dev")
     return gateway
 
@@ -121,6 +125,34 @@ def test_live_client_follows_redirects_when_asked(gw: Gateway, live: LiveStageCl
     assert [r.status_code for r in over_http.history] == [302]
 
 
+@pytest.mark.parametrize("client", ["in-process", "live"])
+def test_a_307_redirect_sends_the_body_again(
+    gw: Gateway, live: LiveStageClient, client: str
+) -> None:
+    api = live if client == "live" else gw.client("dev")
+
+    response = api.post("/moved", json={"n": 1}, follow_redirects=True)
+
+    assert response.status_code == 200
+    assert response.json()["method"] == "POST"
+    assert response.json()["body"] == '{"n": 1}'
+
+
+def test_live_client_takes_paths_as_the_test_client_does(
+    gw: Gateway, live: LiveStageClient
+) -> None:
+    in_process = gw.client("dev")
+    for path in ("echo/relative", "/echo/q?x=1"):
+        assert live.get(path).json() == in_process.get(path).json()
+
+
+def test_live_client_refuses_urls_and_prepared_requests(live: LiveStageClient) -> None:
+    with pytest.raises(TypeError, match="takes a path, not a URL"):
+        live.get("http://elsewhere.example/echo/x")
+    with pytest.raises(TypeError, match="not a prepared request"):
+        live.open({"PATH_INFO": "/echo/x"})
+
+
 def test_live_client_keeps_encoded_slashes(gw: Gateway, live: LiveStageClient) -> None:
     over_http = live.get("/echo/a%2Fb", query_string="q=x%26y")
     in_process = gw.client("dev").get("/echo/a%2Fb", query_string="q=x%26y")
@@ -133,7 +165,8 @@ def test_live_client_cookies_live_in_the_test_client_only(live: LiveStageClient)
     live.get("/cookies")
     assert live.get("/echo/c").json()["cookie"] == "a=1; b=2"
 
-    live._cookies.clear()  # what werkzeug's delete_cookie does for every cookie
+    live.delete_cookie("a", domain="127.0.0.1", path="/dev")
+    live.delete_cookie("b", domain="127.0.0.1", path="/dev")
 
     assert live.get("/echo/c").json()["cookie"] is None
     assert not live.session.cookies

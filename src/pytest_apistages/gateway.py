@@ -169,6 +169,16 @@ class Verbs:
     def options(self, *args: Any, **kwargs: Any) -> ApiResponse:
         return self.open(*args, method="OPTIONS", **kwargs)
 
+    def resolve_redirect(self, response: TestResponse, buffered: bool = False) -> TestResponse:
+        """Following a 307/308 sends the body again: rewind what the first hop read."""
+        stream = response.request.environ.get("wsgi.input")
+        if stream is not None and stream.seekable():
+            stream.seek(0)
+        redirected: TestResponse = super().resolve_redirect(  # type: ignore[misc]
+            response, buffered=buffered
+        )
+        return redirected
+
 
 class StageClient(Verbs, Client):
     """A werkzeug test client for one stage; paths are given without the stage prefix."""

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+import urllib3
 from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Request
 
@@ -97,6 +98,7 @@ class LiveStageClient(Verbs, Client):
         super().__init__(self._forward, response_wrapper=LiveResponse)
         self.stage = stage
         self.url = stage_url(base_url, stage)
+        self._redirecting = False
 
     @property
     def gateway(self) -> Gateway:
@@ -106,19 +108,39 @@ class LiveStageClient(Verbs, Client):
         return f"<LiveStageClient {self.url}>"
 
     def open(self, *args: Any, **kwargs: Any) -> LiveResponse:
-        if not args or not isinstance(args[0], (EnvironBuilder, dict, Request)):
+        prepared = bool(args) and isinstance(args[0], (EnvironBuilder, dict, Request))
+        if prepared and not self._redirecting:
+            raise TypeError(
+                "the live client takes a path and request arguments, not a prepared request"
+            )
+        if not prepared:
             if "base_url" in kwargs:
                 raise TypeError("the live client's base URL comes from --apistages-base-url")
             path = str(args[0] if args else kwargs.pop("path", "/"))
-            args = (path, *args[1:])
+            parts = urlsplit(path)
+            if parts.scheme or parts.netloc:
+                raise TypeError(
+                    f"the live client takes a path, not a URL ({path}); the host comes from "
+                    f"--apistages-base-url"
+                )
+            raw_path = "/" + parts.path.lstrip("/")
+            args = (raw_path + (f"?{parts.query}" if parts.query else ""), *args[1:])
             kwargs["base_url"] = self.url
             # WSGI's PATH_INFO has `%2F` decoded to `/`: keep the path as the test wrote it.
             overrides = dict(kwargs.pop("environ_overrides", None) or {})
-            overrides[_RAW_PATH_KEY] = path.partition("?")[0]
+            overrides[_RAW_PATH_KEY] = raw_path
             kwargs["environ_overrides"] = overrides
         response = super().open(*args, **kwargs)
         assert isinstance(response, LiveResponse)
         return response
+
+    def resolve_redirect(self, response: Any, buffered: bool = False) -> Any:
+        """werkzeug follows a redirect by opening a prepared request: the one we allow."""
+        self._redirecting = True
+        try:
+            return super().resolve_redirect(response, buffered=buffered)
+        finally:
+            self._redirecting = False
 
     def close(self) -> None:
         self.session.close()
@@ -138,18 +160,19 @@ class LiveStageClient(Verbs, Client):
                 previous = headers.get(name)  # `requests` takes one value per name
                 headers[name] = value if previous is None else f"{previous}, {value}"
         url = self._url(request)
+        data = request.get_data()
         try:
             answer = self.session.request(
-                request.method, url, headers=headers, data=request.get_data() or None,
+                request.method, url, headers=headers, data=data or None,
                 timeout=TIMEOUT_SECONDS, allow_redirects=False, stream=True,
             )  # fmt: skip
-        except requests.RequestException as e:
+            body = answer.raw.read(decode_content=False)
+        except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as e:
             pytest.fail(
                 f"{request.method} {url}: no answer from the API given by --apistages-base-url "
                 f"({type(e).__name__}: {_reason(e)})",
                 pytrace=False,
             )
-        body = answer.raw.read(decode_content=False)
         answer.close()
         start_response(
             f"{answer.status_code} {answer.reason or ''}".strip(),
@@ -158,7 +181,7 @@ class LiveStageClient(Verbs, Client):
         return [body]
 
 
-def _reason(error: requests.RequestException) -> str:
+def _reason(error: Exception) -> str:
     """The operating system's reason ("Connection refused"), not urllib3's retry wrapping."""
     found = re.search(r"\[Errno -?\d+\] ([^'\")]+)", str(error))
     return found.group(1) if found else str(error)

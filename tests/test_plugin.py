@@ -631,7 +631,7 @@ BAD_TYPE = """
             (),
             "[pytest]\napistages_config = conf/missing.yaml\n",
             "ERROR: pytest-apistages: ini apistages_config = conf/missing.yaml: file not found "
-            "(the path is relative to the ini file's folder: */conf)",
+            "(the path is relative to the ini file's folder: *)",
         ),
     ],
     ids=["bad-key", "missing-option-file", "missing-ini-file"],
@@ -648,6 +648,8 @@ def test_config_error_is_one_clean_usage_error(
 
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
+    if ini:  # the folder the ini path is relative to, not the missing file's folder
+        assert result.stderr.str().rstrip().endswith(f"folder: {pytester.path})")
     errors = [line for line in result.errlines + result.outlines if line.startswith("ERROR")]
     assert len(errors) == 1, errors
     output = result.stdout.str() + result.stderr.str()
@@ -986,6 +988,10 @@ def test_run_summary_adds_up_across_xdist_workers(pytester: pytest.Pytester) -> 
         ("percent=150", "Canary percent must be from 0.0 to 100.0, got 150"),
         ("10, colour='red'", "got an unexpected keyword argument 'colour'"),
         ("", "missing a required argument: 'percent'"),
+        (
+            "10, variables=['a']",
+            "Stage variables must be a mapping of names to values, got [[]'a'[]]",
+        ),
     ],
 )
 def test_bad_canary_marker_is_a_clear_error(

@@ -230,6 +230,10 @@ def check_deployment_id(deployment_id: str) -> str:
 
 def check_variables(variables: Mapping[str, Any]) -> dict[str, str]:
     """Stage-variable names and values under AWS's rules, with AWS's messages."""
+    if not isinstance(variables, Mapping):
+        raise BadRequestError(
+            f"Stage variables must be a mapping of names to values, got {variables!r}"
+        )
     if len(variables) > 100:
         raise BadRequestError(f"A stage may have at most 100 stage variables; got {len(variables)}")
     checked: dict[str, str] = {}

@@ -88,7 +88,7 @@ def pytest_configure(config: pytest.Config) -> None:
     path = _config_path(config)
     loaded = None
     if path is not None and not path.is_file():
-        raise pytest.UsageError(f"pytest-apistages: {_missing_config(config, path)}")
+        raise pytest.UsageError(f"pytest-apistages: {_missing_config(config)}")
     if path is not None:
         try:
             loaded = load_file(path, shown_as=_relative(path, config.invocation_params.dir))
@@ -187,12 +187,14 @@ def _deploy_marked_canary(gw: Gateway, marker: pytest.Mark, request: pytest.Fixt
     stage = request.getfixturevalue("stage_name")
     try:
         settings = inspect.signature(_canary_settings).bind(*marker.args, **marker.kwargs)
-        gw.deploy_canary(stage, description="@pytest.mark.canary", **settings.arguments)
-        return
     except TypeError as e:
         problem = f"{e} (use percent=, variables=, use_stage_cache=)"
-    except ApiStagesError as e:
-        problem = str(e)
+    else:
+        try:
+            gw.deploy_canary(stage, description="@pytest.mark.canary", **settings.arguments)
+            return
+        except ApiStagesError as e:
+            problem = str(e)
     # Outside the except blocks: the report shows one line, not a chain of tracebacks.
     pytest.fail(f"{request.node.nodeid}: @pytest.mark.canary: {problem}", pytrace=False)
 
@@ -261,22 +263,26 @@ def _config_path(config: pytest.Config) -> Path | None:
         return Path(config.invocation_params.dir, option)
     ini = config.getini("apistages_config")
     if ini:
-        base = config.inipath.parent if config.inipath else config.rootpath
-        return Path(base, str(ini))
+        return Path(_ini_base(config), str(ini))
     default = config.rootpath / DEFAULT_CONFIG
     return default if default.is_file() else None
 
 
-def _missing_config(config: pytest.Config, path: Path) -> str:
+def _ini_base(config: pytest.Config) -> Path:
+    return config.inipath.parent if config.inipath else config.rootpath
+
+
+def _missing_config(config: pytest.Config) -> str:
     option = config.getoption("apistages_config")
     if option:
         return (
             f"--apistages-config {option}: file not found (the path is relative to where "
             f"pytest runs: {config.invocation_params.dir})"
         )
+    where = "the ini file's folder" if config.inipath else "the rootdir"
     return (
         f"ini apistages_config = {config.getini('apistages_config')}: file not found (the "
-        f"path is relative to the ini file's folder: {path.parent})"
+        f"path is relative to {where}: {_ini_base(config)})"
     )
 
 

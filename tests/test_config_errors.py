@@ -1272,6 +1272,34 @@ def test_a_module_imported_from_outside_any_config_folder_is_used(
     assert gw.client("dev").get("/x").get_data() == b"installed"
 
 
+def test_an_installed_module_under_another_configs_folder_is_still_used(
+    tmp_path: Path, unique_module: str
+) -> None:
+    """Only a module another config imported is refused, not one that merely lives under its
+    folder (a src layout or a virtualenv inside the project)."""
+    handler = "def handler(event, context):\n    return {{'statusCode': 200, 'body': '{}'}}\n"
+    project, site, sub = tmp_path, tmp_path / "site", tmp_path / "sub"
+    for folder in (site, sub):
+        folder.mkdir()
+    (site / f"{unique_module}.py").write_text(handler.format("installed"))
+    (sub / f"{unique_module}.py").write_text(handler.format("sub"))
+    (project / f"{unique_module}_root.py").write_text(handler.format("root"))
+    for folder, module in ((project, f"{unique_module}_root"), (sub, unique_module)):
+        (folder / "apistages.yaml").write_text(
+            "api: {routes: {GET /x: {type: AWS_PROXY, function: f}}}\n"
+            f"functions: {{f: {{handler: '{module}:handler'}}}}\n"
+            "stages: {dev: {}}\n"
+        )
+    load_file(project / "apistages.yaml")
+    sys.path.insert(0, str(site))
+    __import__(unique_module)
+
+    gw = load_file(sub / "apistages.yaml").build()
+
+    assert gw.client("dev").get("/x").get_data() == b"installed"
+    sys.modules.pop(f"{unique_module}_root", None)
+
+
 def test_missing_file_names_the_option() -> None:
     with pytest.raises(ConfigError) as error:
         load_file("/nonexistent/apistages.yaml")

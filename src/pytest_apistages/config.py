@@ -793,31 +793,38 @@ def _boolean(node: _Node) -> bool:
     return node.value
 
 
-# The folders configs have imported handler modules from in this process.
-_CONFIG_FOLDERS: set[Path] = set()
+# Handler modules a config imported from its own folder: name -> (that folder, the module).
+_IMPORTED_BY: dict[str, tuple[Path, ModuleType]] = {}
 
 
-def _imported_elsewhere(module: ModuleType, module_name: str, folder: str) -> str | None:
-    """The file `module_name` was imported from, when that is another config's folder although
-    this config's folder has its own: the second API would run the first one's code. (A module
-    installed, or earlier on sys.path, wins as it does in any Python program.)"""
-    locations = [folder]
+def _imported_elsewhere(module: ModuleType, module_name: str, folder: Path) -> str | None:
+    """Where `module_name` comes from, when another config imported it from its folder although
+    this config's folder has its own: the second API would run the first one's code. A module
+    installed, or earlier on sys.path, wins as it does in any Python program."""
+    owner = _IMPORTED_BY.get(module_name)
+    if owner is not None and owner[1] is module:
+        if owner[0] != folder and _own_module(module_name, folder) is not None:
+            return str(getattr(module, "__file__", None) or owner[0])
+        return None
+    origin = _own_module(module_name, folder)
+    loaded = getattr(module, "__file__", None)
+    if origin is not None and loaded is not None and Path(loaded).resolve() == origin:
+        _IMPORTED_BY[module_name] = (folder, module)
+    return None
+
+
+def _own_module(module_name: str, folder: Path) -> Path | None:
+    """The file `module_name` would be imported from in `folder`, if it is there."""
+    locations = [str(folder)]
     spec = None
     for part in module_name.split("."):
         spec = importlib.machinery.PathFinder.find_spec(part, locations)
         if spec is None:
-            return None  # not in the config's folder: an installed or src-layout module
+            return None
         locations = list(spec.submodule_search_locations or ())
     if spec is None or spec.origin is None or not spec.has_location:
         return None
-    loaded = getattr(module, "__file__", None)
-    if loaded is None:
-        return None
-    loaded_path = Path(loaded).resolve()
-    if loaded_path == Path(spec.origin).resolve():
-        return None
-    others = _CONFIG_FOLDERS - {Path(folder)}
-    return str(loaded) if any(loaded_path.is_relative_to(o) for o in others) else None
+    return Path(spec.origin).resolve()
 
 
 def _import(node: _Node, base_dir: Path, what: str) -> Any:
@@ -839,8 +846,7 @@ def _import(node: _Node, base_dir: Path, what: str) -> Any:
         ) from None
     except Exception as e:
         raise node.error(f"importing {module_name!r} failed: {type(e).__name__}: {e}") from None
-    elsewhere = _imported_elsewhere(target, module_name, folder)
-    _CONFIG_FOLDERS.add(Path(folder))
+    elsewhere = _imported_elsewhere(target, module_name, Path(folder))
     if elsewhere is not None:
         raise node.error(
             f"module {module_name!r} is already imported from {elsewhere}, not from this config's "

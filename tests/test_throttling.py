@@ -824,6 +824,31 @@ def test_assert_throttled_fails_when_requests_never_reach_the_integration(gw: Ga
     ]
 
 
+def test_assert_throttled_takes_a_quota_and_shows_the_plans_limits(gw: Gateway) -> None:
+    gw.api.put_route("GET /pets", mock(), api_key_required=True)
+    gw.deploy("prod")
+    gw.api_keys.create("partner", PARTNER)
+    gw.usage_plans.create(
+        "gold",
+        stages=[{"stage": "prod", "throttle": {"/pets/GET": {"rate": 0, "burst": 5}}}],
+        keys=["partner"],
+        throttle={"rate": 100, "burst": 50},
+        quota={"limit": 2, "period": "DAY"},
+    )
+    api, key = gw.client("prod"), {"x-api-key": PARTNER}
+
+    records = assert_throttled(api, "/pets", after=2, headers=key)
+    assert records[-1].error == "QUOTA_EXCEEDED"
+    with pytest.raises(AssertionError) as failed:
+        assert_throttled(api, "/pets", after=1, headers=key)
+
+    assert [line.strip() for line in str(failed.value).splitlines()[1:3]] == [
+        "statuses: [429, 429]",
+        "limits: plan gold method 0/s burst 5, plan gold 100/s burst 50, plan gold quota 2/DAY, "
+        "method 10000/s burst 5000, account 10000/s burst 5000",
+    ]
+
+
 # -- concurrency over real HTTP ----------------------------------------------------------------
 
 

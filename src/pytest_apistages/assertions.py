@@ -190,11 +190,15 @@ def assert_canary_ratio(
     return result
 
 
+_TOO_MANY = (errors.THROTTLED.response_type, errors.QUOTA_EXCEEDED.response_type)
+
+
 def assert_throttled(
     api: StageClient, path: str, *, after: int, method: str = "GET", **request_kwargs: Any
 ) -> list[Invocation]:
     """Send `after + 1` requests at one instant (the gateway's clock is frozen for them): the
-    first `after` must pass and the next must be throttled (429). Returns the records."""
+    first `after` must reach the integration and the next must get 429, throttled or over its
+    usage plan's quota. Returns the records."""
     __tracebackhide__ = True
     clock = _in_process(api, "assert_throttled").clock
     was_frozen = clock.frozen
@@ -213,7 +217,7 @@ def assert_throttled(
     if early is not None:
         number, record = early
         problem = f"request {number} got {record.status} from the gateway ({record.error})"
-    elif last.error != errors.THROTTLED.response_type:
+    elif last.error not in _TOO_MANY:
         problem = f"the last one got {last.status}" + (f" ({last.error})" if last.error else "")
     else:
         return records
@@ -248,9 +252,19 @@ def assert_cached(
 
 
 def _limits(api: StageClient, record: Invocation) -> str:
-    settings = api.gateway.stage(api.stage).settings.for_route(record.route)
-    return (
-        f"method {settings.throttling_rate:g}/s burst {settings.throttling_burst}, "
-        f"account {api.gateway.account_throttle.rate:g}/s burst "
-        f"{api.gateway.account_throttle.burst}"
-    )
+    gw = api.gateway
+    settings = gw.stage(api.stage).settings.for_route(record.route)
+    limits = []
+    key = next((k for k in gw.api_keys.all() if k.id == record.api_key_id), None)
+    plan = gw.usage_plans.for_key(key, api.stage) if key is not None else None
+    if plan is not None:
+        per_method = plan.method_throttle(api.stage, record.route or "")
+        if per_method is not None:
+            limits.append(f"plan {plan.name} method {per_method.rate:g}/s burst {per_method.burst}")
+        if plan.throttle is not None:
+            limits.append(f"plan {plan.name} {plan.throttle.rate:g}/s burst {plan.throttle.burst}")
+        if plan.quota is not None:
+            limits.append(f"plan {plan.name} quota {plan.quota.limit}/{plan.quota.period}")
+    limits.append(f"method {settings.throttling_rate:g}/s burst {settings.throttling_burst}")
+    limits.append(f"account {gw.account_throttle.rate:g}/s burst {gw.account_throttle.burst}")
+    return ", ".join(limits)

@@ -68,3 +68,18 @@ def test_check_warns_about_method_settings_for_routes_not_served(example_copy, c
     assert "warning: stage prod: method_settings 'POST /order' names no route it serves" in (
         capsys.readouterr().out
     )
+
+
+def test_check_warns_about_plan_throttles_for_routes_not_served(example_copy, capsys):
+    path = example_with(
+        example_copy,
+        "stages: [dev, prod]",
+        "stages: [dev, {stage: prod, throttle: {/pet/GET: {rateLimit: 1, burstLimit: 1}}}]",
+    )
+
+    assert main(["check", path]) == 0
+
+    assert (
+        "warning: usage plan partners: stage prod: method throttle 'GET /pet' names no route "
+        "it serves" in capsys.readouterr().out
+    )

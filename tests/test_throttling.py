@@ -689,6 +689,10 @@ def test_bad_usage_plans_are_refused(gw: Gateway, plan: dict[str, Any], message:
             "usage plan gold: stages[0].throttle./pets/GET: expected {rate, burst}, got 5",
         ),
         (
+            [{"stage": "prod"}, "prod"],
+            "usage plan gold: stages[1]: stage 'prod' is listed twice",
+        ),
+        (
             {"stage": "production"},
             "Invalid API Stage specified: usage plan 'gold' names stage 'production' "
             "(stages: dev, prod)",
@@ -697,7 +701,7 @@ def test_bad_usage_plans_are_refused(gw: Gateway, plan: dict[str, Any], message:
 )
 def test_bad_api_stages_of_a_plan_are_refused(gw: Gateway, stage: Any, message: str) -> None:
     with pytest.raises(BadRequestError) as refused:
-        gw.usage_plans.create("gold", stages=[stage])
+        gw.usage_plans.create("gold", stages=stage if isinstance(stage, list) else [stage])
     assert str(refused.value) == message
     assert gw.usage_plans.all() == []
 

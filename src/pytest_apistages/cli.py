@@ -31,7 +31,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         n_routes, n_deployments = len(loaded.definition.routes), len(gateway.deployments)
         print(f"{args.config}: OK - api {loaded.name} ({gateway.api_id}), {n_routes} routes, "
               f"{n_deployments} deployments")  # fmt: skip
-        for warning in unresolved_functions(gateway) + unmatched_method_settings(gateway):
+        warnings = (
+            unresolved_functions(gateway)
+            + unmatched_method_settings(gateway)
+            + unmatched_plan_throttles(gateway)
+        )
+        for warning in warnings:
             print(f"  warning: {warning}")
         for stage in gateway.stages.values():
             pending = gateway.pending_changes(stage.name)
@@ -75,6 +80,21 @@ def unmatched_method_settings(gateway: Gateway) -> list[str]:
                     f"stage {stage.name}: method_settings {key!r} names no route it serves"
                 )
     return warnings
+
+
+def unmatched_plan_throttles(gateway: Gateway) -> list[str]:
+    """A usage plan's method throttle for a route the stage does not serve never applies."""
+    warnings = []
+    for plan in gateway.usage_plans.all():
+        for stage in plan.stages:
+            routes = gateway.deployment(gateway.stage(stage).deployment_id).api.routes
+            for key in {**plan.stage_throttles.get(stage, {}), **plan.method_throttles}:
+                if key not in routes:
+                    warnings.append(
+                        f"usage plan {plan.name}: stage {stage}: method throttle {key!r} names "
+                        f"no route it serves"
+                    )
+    return list(dict.fromkeys(warnings))
 
 
 if __name__ == "__main__":

@@ -126,6 +126,10 @@ class UsagePlans:
         stage_names, stage_throttles = [], {}
         for index, item in enumerate(stages):
             stage, limits = _api_stage(f"usage plan {name}: stages[{index}]", item)
+            if stage in stage_names:
+                raise BadRequestError(
+                    f"usage plan {name}: stages[{index}]: stage {stage!r} is listed twice"
+                )
             stage_names.append(stage)
             if limits:
                 stage_throttles[stage] = limits

@@ -1045,10 +1045,30 @@ CASES = [
         "use one of DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, ANY",
     ),
     bad(
+        "method-settings-negative-burst",
+        "api: {routes: {GET /pets: {type: MOCK}}}\n"
+        "stages: {prod: {method_settings: {GET /pets: {throttling: {rate: 1, burst: -1}}}}}\n",
+        "apistages.yaml: stages.prod.method_settings.GET /pets.throttling.burst: must be >= 0, "
+        "got -1",
+    ),
+    bad(
+        "account-negative-rate",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {}}\n"
+        "account: {throttling: {rate: -1, burst: 1}}\n",
+        "apistages.yaml: account.throttling.rate: must be >= 0, got -1",
+    ),
+    bad(
+        "usage-plan-api-stage-negative-rate",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {}}\n"
+        "usage_plans: {gold: {stages: [{stage: prod, throttle: {/pets/GET: {rateLimit: -1, "
+        "burstLimit: 1}}}]}}\n",
+        "apistages.yaml: usage_plans.gold.stages[0].throttle./pets/GET.rate: must be >= 0, got -1",
+    ),
+    bad(
         "usage-plan-quota-period",
         "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {}}\n"
         "usage_plans: {gold: {stages: [prod], quota: {limit: 5, period: YEAR}}}\n",
-        "apistages.yaml: usage_plans.gold: usage plan gold: quota.period must be one of DAY, "
+        "apistages.yaml: usage_plans.gold.quota.period: must be one of DAY, "
         "WEEK, MONTH, got 'YEAR'",
     ),
     bad(

@@ -143,16 +143,41 @@ class _Node:
         try:
             yield
         except (BadRequestError, NotFoundError) as e:
-            # The control plane names the setting ("throttling.rate must be..."); the path
-            # already does: "stages.prod.throttling.rate: must be...", not both.
-            last = self.path.rsplit(".", 1)[-1]
-            message = str(e)
-            sub = re.match(rf"{re.escape(last)}\.(\w+):? (.*)", message, flags=re.S)
-            if sub and isinstance(self.value, dict) and sub.group(1) in self.value:
-                raise ConfigError(
-                    self.source, f"{self.path}.{sub.group(1)}", sub.group(2), ""
-                ) from None
-            raise self.error(message.removeprefix(f"{last}: ")) from None
+            path, problem = _rekeyed(self.path, str(e))
+            raise ConfigError(self.source, path, problem, "") from None
+
+
+# A key path inside a control-plane message: dotted segments, a segment being a word (with
+# [index]) or a route key such as "GET /pets" or "/pets/GET".
+_MESSAGE_KEY = re.compile(
+    r"((?:[A-Z]+ /[^\s.:]*|[\w/{}~*+\[\]-]+)(?:\.(?:[A-Z]+ /[^\s.:]*|[\w/{}~*+\[\]-]+))*)"
+    r"(?:: | (?=must |takes ))(.*)",
+    flags=re.S,
+)
+
+
+def _rekeyed(path: str, message: str) -> tuple[str, str]:
+    """The control plane names the setting it refuses ("throttling.rate must be...", "usage
+    plan gold: quota.period must be..."); the config's path already names it, so the message
+    moves to its own key: "stages.prod.throttling.rate: must be...", naming it once."""
+    parts = path.rsplit(".", 2)
+    last = parts[-1]
+    names = [last]
+    if len(parts) > 1:
+        parent = parts[-2].replace("_", " ")
+        names += [f"{parts[-2]}.{last}", f"{parent} {last}", f"{parent.removesuffix('s')} {last}"]
+    for name in names:
+        if message.startswith(f"{name}."):
+            rest = message[len(name) + 1 :]
+        elif message.startswith(f"{name}: "):
+            rest = message[len(name) + 2 :]
+        else:
+            continue
+        inner = _MESSAGE_KEY.fullmatch(rest)
+        if inner is None:
+            return path, rest
+        return f"{path}.{inner.group(1)}", inner.group(2)
+    return path, message
 
 
 def _show(value: Any) -> str:

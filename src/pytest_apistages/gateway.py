@@ -646,6 +646,23 @@ class Gateway:
         """Call `callback(record)` after every request (the pytest plugin's hook uses this)."""
         self._listeners.append(callback)
 
+    def record(self, ctx: RequestContext, record: Invocation, length: int) -> None:
+        """The pipeline's last step: keep the invocation record and the request's execution
+        and access log lines, then tell the listeners."""
+        with self._lock:
+            self._invocations.append(record)
+            if ctx.stage is not None:
+                settings = ctx.settings or ctx.stage.settings.for_route(None)
+                group = self.log_group(ctx.stage_name, ctx.canary)
+                self._logs.extend(execution_events(ctx, settings, group))
+                access = ctx.stage.settings.access_log
+                if access is not None:
+                    line = render_access_log(access.format, ctx, record, length)
+                    group = _log_group_name(access.destination) + ("/Canary" if ctx.canary else "")
+                    self._access_logs.append(LogEvent(group, ctx.started, ctx.request_id, line))
+        for listener in self._listeners:
+            listener(record)
+
     # -- internals ---------------------------------------------------------------------------
 
     def _point(
@@ -668,23 +685,6 @@ class Gateway:
         updated = replace(stage, last_updated_date=self.clock.now(), **changes)
         self._stages[stage.name] = updated
         return updated
-
-    def record(self, ctx: RequestContext, record: Invocation, length: int) -> None:
-        """The pipeline's last step: keep the invocation record and the request's execution
-        and access log lines, then tell the listeners."""
-        with self._lock:
-            self._invocations.append(record)
-            if ctx.stage is not None:
-                settings = ctx.settings or ctx.stage.settings.for_route(None)
-                group = self.log_group(ctx.stage_name, ctx.canary)
-                self._logs.extend(execution_events(ctx, settings, group))
-                access = ctx.stage.settings.access_log
-                if access is not None:
-                    line = render_access_log(access.format, ctx, record, length)
-                    group = _log_group_name(access.destination) + ("/Canary" if ctx.canary else "")
-                    self._access_logs.append(LogEvent(group, ctx.started, ctx.request_id, line))
-        for listener in self._listeners:
-            listener(record)
 
     def __repr__(self) -> str:
         return (

@@ -1065,6 +1065,35 @@ CASES = [
         "apistages.yaml: usage_plans.gold.stages[0].throttle./pets/GET.rate: must be >= 0, got -1",
     ),
     bad(
+        "http-uri-port-not-allowed",
+        "api: {routes: {GET /x: {type: HTTP_PROXY, uri: 'http://backend.internal:1024/x'}}}\n"
+        "stages: {prod: {}}\n",
+        "apistages.yaml: api.routes.GET /x.uri: HTTP integration uri port 1024 is not allowed "
+        "(API Gateway accepts ports 80, 443 and above 1024)",
+    ),
+    bad(
+        "http-uri-not-encoded",
+        "api: {routes: {GET /x: 'https://backend.internal/a b'}}\nstages: {prod: {}}\n",
+        "apistages.yaml: api.routes.GET /x: HTTP integration uri must be encoded, got ' ' in "
+        "'https://backend.internal/a b' (percent-encode it (e.g. %20))",
+    ),
+    bad(
+        "aws-proxy-arn-without-path",
+        "api: {routes: {GET /x: {type: AWS_PROXY, uri: 'arn:aws:apigateway:us-east-1:lambda'}}}\n"
+        "stages: {prod: {}}\n",
+        "apistages.yaml: api.routes.GET /x.uri: AWS ARN for integration must contain path or "
+        "action (e.g. arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/ARN/"
+        "invocations)",
+    ),
+    bad(
+        "aws-proxy-arn-not-lambda",
+        "api: {routes: {GET /x: {type: AWS_PROXY, "
+        "uri: 'arn:aws:apigateway:us-east-1:s3:path/bucket/key'}}}\nstages: {prod: {}}\n",
+        "apistages.yaml: api.routes.GET /x.uri: Integrations of type 'AWS_PROXY' currently only "
+        "supports Lambda function and Firehose stream invocations. (Lambda is emulated here; "
+        "Firehose is not)",
+    ),
+    bad(
         "usage-plan-quota-period",
         "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {}}\n"
         "usage_plans: {gold: {stages: [prod], quota: {limit: 5, period: YEAR}}}\n",

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 
@@ -219,7 +220,9 @@ def _integration(node: _Node) -> Integration:
     if isinstance(node.value, str):
         text = node.string()
         if text.startswith(("http://", "https://")):
+            _check_http_uri(node, text)
             return Integration("HTTP_PROXY", text)
+        _check_service_arn(node, text)
         return Integration("AWS_PROXY", text)
     entries = node.mapping(_INTEGRATION_KEYS)
     kind_node = entries.get("type")
@@ -266,11 +269,10 @@ def _integration(node: _Node) -> Integration:
         raise target_node.error(
             f"{target!r} is a URL, not a function", "use type HTTP_PROXY for an HTTP backend"
         )
-    if kind in ("HTTP", "HTTP_PROXY") and not re.match(r"^https?://[^/]+", target):
-        raise target_node.error(
-            f"HTTP integration uri must be a full http(s) URL, got {target!r}",
-            "e.g. https://${stageVariables.backend}/pets/{id}",
-        )
+    if kind in ("HTTP", "HTTP_PROXY"):
+        _check_http_uri(target_node, target)
+    if kind == "AWS_PROXY":
+        _check_service_arn(target_node, target)
     parameters = _one_of(entries, "request_parameters", "requestParameters")
     responses = entries.get("responses")
     if kind != "HTTP":
@@ -286,6 +288,49 @@ def _integration(node: _Node) -> Integration:
         responses=_responses(responses) if responses else (),
         cache_key_parameters=cache_key_parameters,
     )
+
+
+def _check_http_uri(node: _Node, uri: str) -> None:
+    """A fully formed, encoded http(s) URL on port 80, 443 or above 1024 (AWS's rules)."""
+    url = re.match(r"^https?://(?P<host>[^/?#]+)", uri)
+    if url is None:
+        raise node.error(
+            f"HTTP integration uri must be a full http(s) URL, got {uri!r}",
+            "e.g. https://${stageVariables.backend}/pets/{id}",
+        )
+    literal = re.sub(r"\$\{[^}]*\}", "", uri)  # stage variables are checked once filled in
+    bad = re.search(r"[\s\x00-\x1f\x7f-\U0010ffff]", literal)
+    if bad is not None:
+        raise node.error(
+            f"HTTP integration uri must be encoded, got {bad.group()!r} in {uri!r}",
+            f"percent-encode it (e.g. {quote(bad.group())})",
+        )
+    port = re.fullmatch(r"(?:\[[^\]]*\]|[^:]*):(\d+)", url.group("host"))
+    if port is not None and int(port.group(1)) not in (80, 443) and int(port.group(1)) <= 1024:
+        raise node.error(
+            f"HTTP integration uri port {port.group(1)} is not allowed",
+            "API Gateway accepts ports 80, 443 and above 1024",
+        )
+
+
+def _check_service_arn(node: _Node, target: str) -> None:
+    """API Gateway's own ARN form: refused as AWS refuses it at PutIntegration."""
+    arn = re.match(
+        r"^arn:aws[a-z-]*:apigateway:[^:]*:(?P<service>[^:]*)(?::(?P<rest>.*))?$", target
+    )
+    if arn is None:
+        return
+    if not (arn.group("rest") or "").startswith(("path/", "action/")):
+        raise node.error(
+            "AWS ARN for integration must contain path or action",
+            "e.g. arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/ARN/invocations",
+        )
+    if arn.group("service") != "lambda":
+        raise node.error(
+            "Integrations of type 'AWS_PROXY' currently only supports Lambda function and "
+            "Firehose stream invocations.",
+            "Lambda is emulated here; Firehose is not",
+        )
 
 
 def _mock(node: _Node, entries: dict[str, _Node]) -> Integration:

@@ -388,3 +388,16 @@ def test_missing_function_is_a_500_configuration_error() -> None:
     gw.deploy("test")
     response = gw.client("test").get("/x")
     assert_gateway_error(gw, response, 500, INTERNAL_SERVER_ERROR, "InternalServerErrorException")
+
+
+def test_a_lambda_integration_called_with_get_fails_as_integration_failure() -> None:
+    """Accepted when configured; each call is a 500 typed INTEGRATION_FAILURE (AWS-recorded)."""
+    gw = Gateway()
+    gw.functions.register("f", lambda event, context: {"statusCode": 200})
+    gw.api.put_route("GET /x", {"type": "AWS_PROXY", "function": "f", "httpMethod": "GET"})
+    gw.deploy("test")
+
+    response = gw.client("test").get("/x")
+
+    assert_gateway_error(gw, response, 500, INTERNAL_SERVER_ERROR, "InternalServerErrorException")
+    assert response.invocation.error == "INTEGRATION_FAILURE"

@@ -62,6 +62,14 @@ LAMBDA_ERROR = GatewayErrorKind(
     b'{"message": "Internal server error"}',
     "InternalServerErrorException",
 )
+# A Lambda integration whose httpMethod is not POST: accepted when configured, then each call
+# fails as INTEGRATION_FAILURE with a 500 (AWS-recorded).
+LAMBDA_NOT_POST = GatewayErrorKind(
+    "INTEGRATION_FAILURE",
+    500,
+    b'{"message": "Internal server error"}',
+    "InternalServerErrorException",
+)
 API_CONFIGURATION_ERROR = GatewayErrorKind(
     "API_CONFIGURATION_ERROR",
     500,

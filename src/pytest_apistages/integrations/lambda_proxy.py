@@ -30,7 +30,7 @@ LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024
 def invoke(ctx: RequestContext, integration: Integration) -> Response:
     if integration.http_method not in (None, "POST"):
         raise GatewayFailure(
-            errors.API_CONFIGURATION_ERROR,
+            errors.LAMBDA_NOT_POST,
             f"Execution failed due to configuration error: Lambda integrations must use "
             f"httpMethod POST, this one uses {integration.http_method}",
         )

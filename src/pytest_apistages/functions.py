@@ -3,7 +3,6 @@ accepts for them, and the context object and environment a handler runs with."""
 
 from __future__ import annotations
 
-import difflib
 import os
 import random
 import re
@@ -14,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import BadRequestError, NotFoundError
+from .errors import BadRequestError, NotFoundError, did_you_mean
 from .model import frozen_map
 
 Handler = Callable[[Any, Any], Any]
@@ -195,8 +194,7 @@ class Functions:
         name, qualifier = parse_reference(reference)
         fn = self._functions.get(name)
         if fn is None:
-            close = difflib.get_close_matches(name, self._functions, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(name, self._functions)
             raise FunctionNotFound(f"Function not found: {self._arn(name, qualifier)}{hint}")
         invoked = self._arn(name, qualifier)
         if qualifier is None or qualifier == "$LATEST":

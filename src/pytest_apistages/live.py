@@ -19,6 +19,7 @@ from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Request
 
 from .gateway import ApiResponse, Gateway, Verbs
+from .integrations.http import requests_headers
 from .records import Invocation
 
 if TYPE_CHECKING:
@@ -27,11 +28,6 @@ if TYPE_CHECKING:
 # Longer than API Gateway's own 29 s integration limit: the API answers first.
 TIMEOUT_SECONDS = 35.0
 STAGE_PLACEHOLDER = "{stage}"
-# requests adds these unless told not to (None). The HTTP library below it still sends its
-# own User-Agent and `Accept-Encoding: identity` when the test gives none.
-_REQUESTS_DEFAULTS = {
-    "Accept": None, "Accept-Encoding": None, "Connection": None, "User-Agent": None,
-}  # fmt: skip
 _RAW_PATH_KEY = "apistages.raw_path"
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding"}
 SKIP_REASON = (
@@ -154,11 +150,11 @@ class LiveStageClient(Verbs, Client):
 
     def _forward(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         request = Request(environ)
-        headers: dict[str, str | None] = dict(_REQUESTS_DEFAULTS)
-        for name, value in request.headers.items():
-            if name.lower() not in ("host", "content-length"):
-                previous = headers.get(name)  # `requests` takes one value per name
-                headers[name] = value if previous is None else f"{previous}, {value}"
+        headers = requests_headers(
+            (name, value)
+            for name, value in request.headers.items()
+            if name.lower() not in ("host", "content-length")
+        )
         url = self._url(request)
         data = request.get_data()
         try:

@@ -3,7 +3,6 @@ hooks and the report header. A thin layer over `Gateway` and `LoadedConfig`."""
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import inspect
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ pytest.register_assert_rewrite("pytest_apistages.assertions")
 
 from . import hookspecs  # noqa: E402
 from .config import LoadedConfig, load_file  # noqa: E402
-from .errors import ApiStagesError, ConfigError  # noqa: E402
+from .errors import ApiStagesError, ConfigError, did_you_mean  # noqa: E402
 from .gateway import Gateway, StageClient  # noqa: E402
 from .live import STAGE_PLACEHOLDER, LiveStageClient, check_base_url, skip_live  # noqa: E402
 from .summary import RunSummary  # noqa: E402
@@ -98,9 +97,9 @@ def pytest_configure(config: pytest.Config) -> None:
     _check_base_url_has_no_stage(config)
     unknown = [s for s in config.getoption("apistages_stage") if not _is_known(config, s)]
     if unknown:
+        hint = did_you_mean(unknown[0], _stage_names(config))
         raise pytest.UsageError(
-            f"--apistages-stage {unknown[0]}: unknown stage{_did_you_mean(config, unknown[0])}; "
-            f"{_known_stages_phrase(config)}"
+            f"--apistages-stage {unknown[0]}: unknown stage{hint}; {_known_stages_phrase(config)}"
         )
 
 
@@ -134,7 +133,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if not _is_known(metafunc.config, name):
             pytest.fail(
                 f"{where}: @pytest.mark.stage({name!r}): unknown stage"
-                f"{_did_you_mean(metafunc.config, name)}; "
+                f"{did_you_mean(name, _stage_names(metafunc.config))}; "
                 f"{_known_stages_phrase(metafunc.config)}",
                 pytrace=False,
             )
@@ -319,11 +318,6 @@ def _is_known(config: pytest.Config, stage: str) -> bool:
 def _stage_names(config: pytest.Config) -> list[str]:
     loaded = config.stash.get(CONFIG_KEY, None)
     return loaded.stage_names if loaded is not None else []
-
-
-def _did_you_mean(config: pytest.Config, name: str) -> str:
-    close = difflib.get_close_matches(name, _stage_names(config), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _known_stages_phrase(config: pytest.Config) -> str:

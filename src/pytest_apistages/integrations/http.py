@@ -8,6 +8,7 @@ import logging
 import re
 import time
 import traceback
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, quote, urlsplit
 
@@ -34,7 +35,7 @@ _NOT_FORWARDED = {
 }  # fmt: skip
 # Backend response headers API Gateway renames to x-amzn-Remapped-<name> (recorded on AWS).
 _REMAPPED = {"connection", "content-length", "date", "server", "x-amzn-requestid"}
-_REQUESTS_DEFAULTS = ("Accept", "Accept-Encoding", "Connection")
+_REQUESTS_DEFAULTS = ("Accept", "Accept-Encoding", "Connection", "User-Agent")
 _DROPPED = {"transfer-encoding", "keep-alive"}
 _PATH_PARAMETER = re.compile(r"\{([A-Za-z0-9_.\-]+)\}")
 _CONFIG_ERROR = "Execution failed due to configuration error: Invalid endpoint address"
@@ -87,7 +88,7 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
     else:
         try:
             sent = requests.request(
-                method, target, headers=_joined(headers), data=ctx.body or None,
+                method, target, headers=requests_headers(headers), data=ctx.body or None,
                 timeout=timeout, allow_redirects=False, stream=True,
             )  # fmt: skip
             status, body = sent.status_code, sent.raw.read(decode_content=False)
@@ -128,9 +129,10 @@ def _call_mounted(
     return answer.status_code, list(answer.headers), answer.get_data()
 
 
-def _joined(headers: list[tuple[str, str]]) -> dict[str, str | None]:
+def requests_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str | None]:
     """`requests` takes a dict: a header sent several times goes once, its values joined.
-    requests' own default headers are switched off (None): the backend sees only ours."""
+    requests' own default headers are switched off (None): the peer sees only ours (the HTTP
+    library below still adds a User-Agent and `Accept-Encoding: identity` when none is given)."""
     joined: dict[str, str | None] = {name: None for name in _REQUESTS_DEFAULTS}
     names = {name.lower(): name for name in _REQUESTS_DEFAULTS}
     for name, value in headers:

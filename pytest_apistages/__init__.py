@@ -2,10 +2,11 @@
 
 import logging
 
+from .clients import StageClient
 from .errors import ApiStagesError, BadRequestError, ConfigError, NotFoundError
-from .gateway import Gateway, StageClient
+from .gateway import Gateway
 from .model import ApiDefinition, Deployment, Integration, Route, Stage
-from .records import Invocation
+from .observe.records import Invocation
 
 # A library logs; the application (or pytest) decides where the lines go.
 logging.getLogger("pytest_apistages").addHandler(logging.NullHandler())

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import errors
-from .gateway import ApiResponse, Gateway, StageClient
+from .clients import ApiResponse, StageClient
+from .gateway import Gateway
 from .live import LiveStageClient, skip_live
-from .records import Invocation
+from .observe.records import Invocation
 from .stats import binomial_test, wilson_interval
 
 

@@ -6,11 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .config import load_file
 from .errors import ConfigError
 from .functions import FunctionNotFound
 from .gateway import Gateway
-from .settings import ALL_METHODS
+from .model import ALL_METHODS
+from .sources.config import load_file
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -23,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         loaded = load_file(args.config)
-        gateway = loaded.build()
+        gateway = Gateway.from_config(loaded)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -1,5 +1,5 @@
-"""`Gateway`: the control plane (working API, deployments, stages) and the ways to call it
-(WSGI app, test client, `requests` interception, a real server)."""
+"""`Gateway`: the control plane (working API, deployments, stages, canaries, settings) and the
+services the data plane uses; the ways to call it are in `clients`."""
 
 from __future__ import annotations
 
@@ -11,18 +11,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.test import Client, EnvironBuilder, TestResponse, run_wsgi_app
-from werkzeug.wrappers import Request
+from werkzeug.test import run_wsgi_app
 
-from .cache import StageCaches
+from . import clients
 from .clock import Clock
+from .diff import definition_changes
 from .draws import ID_ALPHABET, Draws
 from .errors import BadRequestError, NotFoundError
 from .functions import Functions
-from .limits import Limiter
-from .logs import LogEvent, execution_events, render_access_log
-from .metrics import Metrics
 from .model import (
+    DEFAULT_BURST,
+    DEFAULT_RATE,
     NO_METHODS,
     ApiDefinition,
     Canary,
@@ -37,15 +36,20 @@ from .model import (
     frozen_map,
     parse_route_key,
 )
-from .pipeline import FORCE_CANARY_KEY, RAW_HEADERS_KEY, RECORD_SINK_KEY, handle
-from .records import Invocation
-from .settings import DEFAULT_BURST, DEFAULT_RATE, method_settings_key, updated_settings
+from .observe.logs import LogEvent, log_group_name
+from .observe.metrics import Metrics
+from .observe.records import DEFAULT_MAX_RECORDS, Invocation, Records
+from .runtime import pipeline
+from .runtime.cache import StageCaches
+from .runtime.context import Served, Services
+from .runtime.integrations.http import Backends
+from .runtime.limits import Limiter
+from .settings import method_settings_key, updated_settings
+from .sources.config import CURRENT, LoadedConfig, load_dict, load_file, route_from
 from .usage import ApiKeys, Throttle, UsagePlans, throttle_from
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
-
-    from .context import RequestContext
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 
 class WorkingApi:
@@ -72,8 +76,6 @@ class WorkingApi:
     ) -> Route:
         """Create or replace `"VERB /path"` (AWS vocabulary or the short forms of the config,
         which may carry apiKeyRequired and operationName; the keywords win)."""
-        from .config import route_from
-
         if isinstance(integration, Integration):
             method, path = parse_route_key(key)
             route = Route(method, path, integration)
@@ -101,123 +103,6 @@ class WorkingApi:
         self.definition = replace(self.definition, binary_media_types=tuple(types))
 
 
-class Backends:
-    """Hosts whose HTTP integrations are answered by an in-process WSGI app."""
-
-    def __init__(self) -> None:
-        self._apps: dict[str, WSGIApplication] = {}
-
-    def mount(self, host: str, app: WSGIApplication) -> None:
-        """Serve `host` (or `host:port`) with `app`: a Flask app or any WSGI callable."""
-        if not callable(app):
-            raise BadRequestError(f"Backend for host {host!r} is not a WSGI callable: {app!r}")
-        self._apps[host.lower()] = app
-
-    def unmount(self, host: str) -> None:
-        self._apps.pop(host.lower(), None)
-
-    def get(self, netloc: str) -> WSGIApplication | None:
-        netloc = netloc.lower()
-        # A mount without a port serves that host on any port.
-        return self._apps.get(netloc) or self._apps.get(netloc.rsplit(":", 1)[0])
-
-
-class ApiResponse(TestResponse):
-    """A werkzeug test response that also reads like a `requests` one: `r.json()`, `r.text`;
-    `r.invocation` is the record of what served it."""
-
-    _invocation: Invocation | None = None
-
-    def json(self) -> Any:
-        return self.get_json(force=True)
-
-    @property
-    def invocation(self) -> Invocation:
-        if self._invocation is None:
-            raise LookupError(
-                "no invocation record: this request was built from a raw environ; "
-                "use gw.invocation(request_id) with its x-amzn-RequestId"
-            )
-        return self._invocation
-
-
-class Verbs:
-    """The test client's verb helpers, typed to return our response class."""
-
-    if TYPE_CHECKING:
-
-        def open(self, *args: Any, **kwargs: Any) -> ApiResponse: ...
-
-    def get(self, *args: Any, **kwargs: Any) -> ApiResponse:
-        return self.open(*args, method="GET", **kwargs)
-
-    def post(self, *args: Any, **kwargs: Any) -> ApiResponse:
-        return self.open(*args, method="POST", **kwargs)
-
-    def put(self, *args: Any, **kwargs: Any) -> ApiResponse:
-        return self.open(*args, method="PUT", **kwargs)
-
-    def patch(self, *args: Any, **kwargs: Any) -> ApiResponse:
-        return self.open(*args, method="PATCH", **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> ApiResponse:
-        return self.open(*args, method="DELETE", **kwargs)
-
-    def head(self, *args: Any, **kwargs: Any) -> ApiResponse:
-        return self.open(*args, method="HEAD", **kwargs)
-
-    def options(self, *args: Any, **kwargs: Any) -> ApiResponse:
-        return self.open(*args, method="OPTIONS", **kwargs)
-
-    def resolve_redirect(self, response: TestResponse, buffered: bool = False) -> TestResponse:
-        """Following a 307/308 sends the body again: rewind what the first hop read."""
-        stream = response.request.environ.get("wsgi.input")
-        if stream is not None and stream.seekable():
-            stream.seek(0)
-        redirected: TestResponse = super().resolve_redirect(  # type: ignore[misc]
-            response, buffered=buffered
-        )
-        return redirected
-
-
-class StageClient(Verbs, Client):
-    """A werkzeug test client for one stage; paths are given without the stage prefix."""
-
-    def __init__(self, gateway: Gateway, stage: str, canary: bool | None = None) -> None:
-        super().__init__(gateway.wsgi_app, response_wrapper=ApiResponse)
-        self.gateway = gateway
-        self.stage = stage
-        self.canary = canary
-        self.base_url = f"https://{gateway.host}"
-
-    def __repr__(self) -> str:
-        forced = "" if self.canary is None else f", canary={self.canary}"
-        return f"<StageClient {self.stage!r} of {self.gateway!r}{forced}>"
-
-    def open(self, *args: Any, **kwargs: Any) -> ApiResponse:
-        if not args or not isinstance(args[0], (EnvironBuilder, dict, Request)):
-            options = {k: kwargs.pop(k) for k in ("buffered", "follow_redirects") if k in kwargs}
-            kwargs.setdefault("base_url", self.base_url)
-            path = str(args[0] if args else kwargs.pop("path", "/"))
-            args = (f"/{self.stage}/{path.lstrip('/')}", *args[1:])
-            builder = EnvironBuilder(*args, **kwargs)
-            try:
-                environ = builder.get_environ()
-            finally:
-                builder.close()
-            environ[RAW_HEADERS_KEY] = _client_headers(builder, environ)
-            environ[RECORD_SINK_KEY] = []
-            if self.canary is not None:
-                environ[FORCE_CANARY_KEY] = self.canary
-            response = super().open(Request(environ), **options)
-        else:
-            response = super().open(*args, **kwargs)
-        assert isinstance(response, ApiResponse)
-        sink = response.request.environ.get(RECORD_SINK_KEY)
-        response._invocation = sink[-1] if sink else None
-        return response
-
-
 class Gateway:
     """An in-process API Gateway REST API: edit `api`, `deploy` to stages, call stages."""
 
@@ -230,47 +115,106 @@ class Gateway:
         account_id: str = "123456789012",
         seed: int = 0,
         binary_media_types: Iterable[str] = (),
+        max_records: int = DEFAULT_MAX_RECORDS,
     ) -> None:
+        if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
+            raise BadRequestError(f"max_records must be a whole number >= 1, got {max_records!r}")
         self.api = WorkingApi(ApiDefinition(name, binary_media_types=tuple(binary_media_types)))
-        self.api_id = api_id or _derived_id(name)
-        self.region = region
-        self.account_id = account_id
         self.seed = seed
         self.seed_origin = f"replay with Gateway(seed={seed})"
-        self.draws = Draws(seed)
-        self.functions = Functions(region, account_id, self.draws.alias)
-        self.backends = Backends()
-        self.clock = Clock()
         self._lock = threading.RLock()
         self._deployments: dict[str, Deployment] = {}
         self._stages: dict[str, Stage] = {}
-        self._invocations: list[Invocation] = []
-        self._logs: list[LogEvent] = []
-        self._access_logs: list[LogEvent] = []
+        self._served: dict[str, Served] = {}  # what each stage serves, read by the data plane
+        self.api_id, self.region, self.account_id = api_id or _derived_id(name), region, account_id
+        draws = Draws(seed)
         self.api_keys = ApiKeys()
-        self.usage_plans = UsagePlans(self.api_keys, lambda: self._stages)
-        self.account_throttle = Throttle(DEFAULT_RATE, DEFAULT_BURST)
-        self.limiter = Limiter()
-        self.caches = StageCaches()
-        self._listeners: list[Callable[[Invocation], None]] = []
+        self.services = Services(
+            api_id=self.api_id,
+            region=region,
+            account_id=account_id,
+            clock=Clock(),
+            draws=draws,
+            limiter=Limiter(),
+            caches=StageCaches(),
+            functions=Functions(region, account_id, draws.alias),
+            backends=Backends(),
+            api_keys=self.api_keys,
+            usage_plans=UsagePlans(self.api_keys, lambda: self._stages),
+            records=Records(max_records),
+            account_throttle=Throttle(DEFAULT_RATE, DEFAULT_BURST),
+            served=self._served,
+        )
+        services = self.services
+        self.clock, self.draws, self.functions = services.clock, services.draws, services.functions
+        self.backends, self.usage_plans = services.backends, services.usage_plans
+        self.limiter, self.caches = services.limiter, services.caches
 
     # -- construction ------------------------------------------------------------------------
 
     @classmethod
     def from_file(cls, path: str | Path, *, seed: int = 0) -> Gateway:
         """Build a gateway from an `apistages.yaml` file (errors name file, key and fix)."""
-        from .config import load_file
-
-        return load_file(path).build(seed=seed)
+        return cls.from_config(load_file(path), seed=seed)
 
     @classmethod
     def from_dict(
         cls, data: Mapping[str, Any], *, base_dir: str | Path = ".", seed: int = 0
     ) -> Gateway:
         """Build a gateway from the config's structure; handlers import relative to base_dir."""
-        from .config import load_dict
+        return cls.from_config(load_dict(data, base_dir=Path(base_dir)), seed=seed)
 
-        return load_dict(data, base_dir=Path(base_dir)).build(seed=seed)
+    @classmethod
+    def from_config(cls, loaded: LoadedConfig, *, seed: int = 0) -> Gateway:
+        """A fresh gateway from a loaded config (validated, its handlers imported)."""
+        gw = cls(
+            loaded.name, api_id=loaded.api_id, region=loaded.region,
+            account_id=loaded.account_id, seed=seed, max_records=loaded.max_records,
+        )  # fmt: skip
+        gw.api.definition = loaded.definition
+        for fn in loaded.functions:
+            gw.functions.register(
+                fn.name, fn.handler, environment=fn.environment, timeout=fn.timeout,
+                memory=fn.memory,
+            )  # fmt: skip
+            for handler, description in fn.versions.values():
+                gw.functions.publish_version(fn.name, handler, description=description)
+            for alias, (version, weights) in fn.aliases.items():
+                gw.functions.set_alias(fn.name, alias, version, weights=weights)
+        for host, app in loaded.backends.items():
+            gw.backends.mount(host, app)
+        for deployment_id, (definition, description) in loaded.deployments.items():
+            gw.create_deployment(description, definition=definition, deployment_id=deployment_id)
+        ids = {name: name for name in loaded.deployments}
+        served = [d for s in loaded.stages for d in (s.deployment, *s.history)]
+        served += [s.canary.deployment for s in loaded.stages if s.canary is not None]
+        if CURRENT in served:
+            current = gw.create_deployment("current definition", definition=loaded.definition)
+            ids[CURRENT] = current.id
+        for stage in loaded.stages:
+            first, *later = [ids[d] for d in (*stage.history, stage.deployment)]
+            gw.create_stage(
+                stage.name, first, variables=stage.variables, description=stage.description
+            )
+            for deployment_id in later:
+                gw.update_stage(stage.name, deployment_id=deployment_id)
+            if stage.settings:
+                gw.update_stage(stage.name, **stage.settings)
+            if stage.canary is not None:
+                gw.update_canary(
+                    stage.name,
+                    percent=stage.canary.percent,
+                    variables=stage.canary.variables,
+                    deployment_id=ids[stage.canary.deployment],
+                    use_stage_cache=stage.canary.use_stage_cache,
+                )
+        for name, value, enabled in loaded.api_keys:
+            gw.api_keys.create(name, value, enabled=enabled)
+        for name, plan in loaded.usage_plans:
+            gw.usage_plans.create(name, **plan)
+        if loaded.account_throttling is not None:
+            gw.update_account(throttling=loaded.account_throttling)
+        return gw
 
     # -- control plane -----------------------------------------------------------------------
 
@@ -334,10 +278,11 @@ class Gateway:
                 raise BadRequestError(f"Stage already exists: {name}")
             self.deployment(deployment_id)
             now = self.clock.now()
-            self._stages[name] = Stage(
+            stage = Stage(
                 name, deployment_id, frozen_map(checked), description, (deployment_id,), now, now
             )
-            return self._stages[name]
+            self._store(stage)
+            return stage
 
     def stage(self, name: str) -> Stage:
         stage = self._stages.get(name)
@@ -521,6 +466,7 @@ class Gateway:
     def delete_stage(self, name: str) -> None:
         with self._lock:
             self.stage(name)
+            del self._served[name]
             del self._stages[name]
             self.caches.flush(name)
 
@@ -532,12 +478,10 @@ class Gateway:
 
     def update_account(self, *, throttling: Mapping[str, Any]) -> None:
         """The account-level throttle (AWS: 10,000 requests per second, burst 5,000)."""
-        self.account_throttle = throttle_from("account throttling", throttling)
+        self.services.account_throttle = throttle_from("account throttling", throttling)
 
     def pending_changes(self, stage: str) -> list[str]:
         """What the working API has that `stage` does not serve yet, one line per difference."""
-        from .diff import definition_changes
-
         served = self._deployments[self.stage(stage).deployment_id].api
         return definition_changes(served, self.api.definition)
 
@@ -545,14 +489,14 @@ class Gateway:
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """The WSGI application: paths are `/{stage}/{resource path}`."""
-        return handle(self, environ)(environ, start_response)
+        return pipeline.wsgi_app(self.services, environ, start_response)
 
-    def client(self, stage: str, *, canary: bool | None = None) -> StageClient:
+    def client(self, stage: str, *, canary: bool | None = None) -> clients.StageClient:
         """A werkzeug test client bound to `stage`: `gw.client("prod").get("/pets")`.
 
         `canary=True` (or False) sends every request of this client to the stage's canary (or
         away from it) instead of drawing: a test-only switch, not an AWS feature."""
-        return StageClient(self, stage, canary)
+        return clients.StageClient(self, stage, canary)
 
     def url(self, stage: str, path: str = "") -> str:
         """The invoke URL AWS would give: https://{api_id}.execute-api.{region}.amazonaws.com/..."""
@@ -562,22 +506,22 @@ class Gateway:
 
     @property
     def host(self) -> str:
-        return f"{self.api_id}.execute-api.{self.region}.amazonaws.com"
+        return self.services.host
+
+    @property
+    def account_throttle(self) -> Throttle:
+        return self.services.account_throttle
 
     @contextmanager
     def intercept(self) -> Iterator[Any]:
         """Serve `requests` calls to this gateway's URLs in-process; other URLs are untouched."""
-        from .serving import intercept
-
-        with intercept(self) as mock:
+        with clients.intercept(self) as mock:
             yield mock
 
     @contextmanager
     def serve(self, port: int = 0, host: str = "127.0.0.1") -> Iterator[str]:
         """A real HTTP server on 127.0.0.1 in a thread; yields its base URL."""
-        from .serving import serve
-
-        with serve(self, host, port) as base_url:
+        with clients.serve(self, host, port) as base_url:
             yield base_url
 
     def call(self, environ: WSGIEnvironment) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -587,81 +531,67 @@ class Gateway:
 
     # -- what happened -----------------------------------------------------------------------
 
+    @property
+    def max_records(self) -> int:
+        """How many invocation records (and their requests' log lines) are kept."""
+        return self.services.records.max_records
+
     def invocations(self, stage: str | None = None) -> list[Invocation]:
-        """Invocation records, oldest first, optionally of one stage."""
-        with self._lock:
-            return [r for r in self._invocations if stage is None or r.stage == stage]
+        """The latest invocation records (up to `max_records`), oldest first, optionally of one
+        stage."""
+        return self.services.records.invocations(stage)
 
     def invocation(self, request_id: str) -> Invocation:
         """The record of one request, by its x-amzn-RequestId."""
-        with self._lock:
-            for record in reversed(self._invocations):
-                if record.request_id == request_id:
-                    return record
-        raise LookupError(f"no request with id {request_id!r} was served by this gateway")
+        found = self.services.records.find(request_id)
+        if found is None:
+            raise LookupError(
+                f"no request with id {request_id!r} among the last {self.max_records} served by "
+                f"this gateway"
+            )
+        return found
 
     def metrics(self, stage: str, canary: bool = False, route: str | None = None) -> Metrics:
-        """The stage's metrics (or its canary's: AWS keeps them apart) over the requests so far.
-        Per-route figures (`route="GET /pets"`) exist only where metrics are enabled for that
-        method (or `*/*`), as with CloudWatch's per-method dimensions."""
-        self.stage(stage)
-        records = [r for r in self.invocations(stage) if r.canary == canary]
-        if route is not None:
-            key = method_settings_key(route)
-            served = self._deployments[self.stage(stage).deployment_id].api.routes
-            if key not in served:
-                raise BadRequestError(
-                    f"No route {key} on stage {stage} (routes: {', '.join(served) or 'none'})"
-                )
-            if not self.stage(stage).settings.metrics_enabled_for(key):
-                raise BadRequestError(
-                    f"No per-method metrics for {key} on stage {stage}: enable them with "
-                    f"metrics: true (for the stage) or method_settings: {{'{key}': "
-                    f"{{metrics: true}}}}"
-                )
-            records = [r for r in records if r.route == key]
-        return Metrics.of(records)
+        """The stage's metrics (or its canary's: AWS keeps them apart) over every request so
+        far. Per-route figures (`route="GET /pets"`) exist only where metrics are enabled for
+        that method (or `*/*`), as with CloudWatch's per-method dimensions."""
+        current = self.stage(stage)
+        if route is None:
+            return self.services.records.metrics(stage, canary)
+        key = method_settings_key(route)
+        served = self._deployments[current.deployment_id].api.routes
+        if key not in served:
+            raise BadRequestError(
+                f"No route {key} on stage {stage} (routes: {', '.join(served) or 'none'})"
+            )
+        if not current.settings.metrics_enabled_for(key):
+            raise BadRequestError(
+                f"No per-method metrics for {key} on stage {stage}: enable them with "
+                f"metrics: true (for the stage) or method_settings: {{'{key}': "
+                f"{{metrics: true}}}}"
+            )
+        return self.services.records.metrics(stage, canary, key)
 
     def logs(self, stage: str, canary: bool = False) -> list[LogEvent]:
-        """The stage's execution log (or its canary's), oldest first."""
-        group = self.log_group(stage, canary)
-        with self._lock:
-            return [e for e in self._logs if e.group == group]
+        """The stage's execution log (or its canary's), oldest first, for the latest
+        `max_records` requests."""
+        return self.services.records.logs(self.log_group(stage, canary))
 
     def access_logs(self, stage: str, canary: bool = False) -> list[LogEvent]:
         """The stage's access log lines (its `access_log` format), oldest first."""
         settings = self.stage(stage).settings.access_log
         if settings is None:
             return []
-        group = _log_group_name(settings.destination) + ("/Canary" if canary else "")
-        with self._lock:
-            return [e for e in self._access_logs if e.group == group]
+        group = log_group_name(settings.destination) + ("/Canary" if canary else "")
+        return self.services.records.access_logs(group)
 
     def log_group(self, stage: str, canary: bool = False) -> str:
         """The CloudWatch log group AWS writes the stage's execution log to."""
-        group = f"API-Gateway-Execution-Logs_{self.api_id}/{stage}"
-        return f"{group}/Canary" if canary else group
+        return self.services.log_group(stage, canary)
 
     def on_invocation(self, callback: Callable[[Invocation], None]) -> None:
         """Call `callback(record)` after every request (the pytest plugin's hook uses this)."""
-        self._listeners.append(callback)
-
-    def record(self, ctx: RequestContext, record: Invocation, length: int) -> None:
-        """The pipeline's last step: keep the invocation record and the request's execution
-        and access log lines, then tell the listeners."""
-        with self._lock:
-            self._invocations.append(record)
-            if ctx.stage is not None:
-                settings = ctx.settings or ctx.stage.settings.for_route(None)
-                group = self.log_group(ctx.stage_name, ctx.canary)
-                self._logs.extend(execution_events(ctx, settings, group))
-                access = ctx.stage.settings.access_log
-                if access is not None:
-                    line = render_access_log(access.format, ctx, record, length)
-                    group = _log_group_name(access.destination) + ("/Canary" if ctx.canary else "")
-                    self._access_logs.append(LogEvent(group, ctx.started, ctx.request_id, line))
-        for listener in self._listeners:
-            listener(record)
+        self.services.listeners.append(callback)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -683,21 +613,24 @@ class Gateway:
 
     def _replace(self, stage: Stage, **changes: Any) -> Stage:
         updated = replace(stage, last_updated_date=self.clock.now(), **changes)
-        self._stages[stage.name] = updated
+        self._store(updated)
         return updated
+
+    def _store(self, stage: Stage) -> None:
+        """Keep the stage, and the snapshot requests take of what it serves."""
+        canary = stage.canary
+        self._stages[stage.name] = stage
+        self._served[stage.name] = Served(
+            stage,
+            self._deployments[stage.deployment_id],
+            self._deployments[canary.deployment_id] if canary is not None else None,
+            frozen_map(canary.stage_variables(stage.variables)) if canary is not None else {},
+        )
 
     def __repr__(self) -> str:
         return (
             f"<Gateway {self.api.name} ({self.api_id}): stages {', '.join(self._stages) or 'none'}>"
         )
-
-
-def _log_group_name(destination: str) -> str:
-    """A log group's name from its ARN (arn:aws:logs:region:account:log-group:NAME[:*])."""
-    if destination.startswith("arn:"):
-        name = destination.split(":log-group:", 1)[-1]
-        return name[:-2] if name.endswith(":*") else name
-    return destination
 
 
 def _merged(current: Mapping[str, str], changes: Mapping[str, Any]) -> dict[str, str]:
@@ -713,15 +646,3 @@ def _derived_id(name: str) -> str:
     """A stable 10-character REST API id, so two gateways built alike have the same URLs."""
     digest = hashlib.sha256(name.encode()).digest()
     return "".join(ID_ALPHABET[b % len(ID_ALPHABET)] for b in digest[:10])
-
-
-def _client_headers(builder: EnvironBuilder, environ: dict[str, Any]) -> list[tuple[str, str]]:
-    """The request's headers with the case the test wrote them in, as a real client sends."""
-    headers = [("Host", environ["HTTP_HOST"])]
-    given = {k.lower() for k, _ in builder.headers.items()}
-    if "user-agent" not in given and environ.get("HTTP_USER_AGENT"):
-        headers.append(("User-Agent", environ["HTTP_USER_AGENT"]))
-    headers += [(k, v) for k, v in builder.headers.items() if k.lower() != "host"]
-    if builder.content_length and "content-length" not in given:
-        headers.append(("Content-Length", str(builder.content_length)))
-    return headers

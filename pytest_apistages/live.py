@@ -18,9 +18,10 @@ import urllib3
 from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Request
 
-from .gateway import ApiResponse, Gateway, Verbs
-from .integrations.http import requests_headers
-from .records import Invocation
+from .clients import ApiResponse, Verbs
+from .gateway import Gateway
+from .observe.records import Invocation
+from .runtime.integrations.http import requests_headers
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

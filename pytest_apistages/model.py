@@ -7,29 +7,21 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from . import resources
 from .errors import BadRequestError
+from .resources import HTTP_METHODS, Match, Resource
 
-if TYPE_CHECKING:
-    from .routing import Router
-    from .settings import StageSettings
-
-
-def _default_settings() -> StageSettings:
-    from .settings import StageSettings
-
-    return StageSettings()
-
-
-HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 METHODS = (*HTTP_METHODS, "ANY")
 INTEGRATION_TYPES = ("AWS_PROXY", "HTTP_PROXY", "HTTP", "MOCK")
 DEFAULT_TIMEOUT_MS = 29000
 NO_METHODS = "The REST API doesn't contain any methods"
+ALL_METHODS = "*/*"
+DEFAULT_RATE = 10000.0
+DEFAULT_BURST = 5000
 
 _SEGMENT = re.compile(r"^(?:[A-Za-z0-9_\-.,:]+|\{[A-Za-z0-9_\-.]+\+?\})$")
 DEPLOYMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -120,45 +112,116 @@ def parse_route_key(key: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class ApiDefinition:
-    """Everything a deployment freezes: the routes and the API's binary media types."""
+    """Everything a deployment freezes: the routes (with their resource tree, which edits share
+    with the definitions they came from) and the API's binary media types."""
 
     name: str = "api"
     routes: Mapping[str, Route] = field(default_factory=frozen_map)
     binary_media_types: tuple[str, ...] = ()
+    tree: Resource[Route] = field(default_factory=Resource, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.routes and self.tree.empty:  # built from a mapping: checked as put_route checks
+            tree: Resource[Route] = Resource()
+            for route in self.routes.values():
+                tree = resources.put(tree, route.segments, route.method, route, route.key)
+            object.__setattr__(self, "tree", tree)
 
     def with_route(self, route: Route) -> ApiDefinition:
-        _check_siblings(route, self.routes.values())
-        routes = dict(self.routes)
-        routes[route.key] = route
-        return ApiDefinition(self.name, frozen_map(routes), self.binary_media_types)
+        tree = resources.put(self.tree, route.segments, route.method, route, route.key)
+        routes = frozen_map({**self.routes, route.key: route})
+        return ApiDefinition(self.name, routes, self.binary_media_types, tree)
 
     def without_route(self, key: str) -> ApiDefinition:
-        routes = dict(self.routes)
-        del routes[key]
-        return ApiDefinition(self.name, frozen_map(routes), self.binary_media_types)
+        route = self.routes[key]
+        tree = resources.remove(self.tree, route.segments, route.method)
+        routes = frozen_map({k: v for k, v in self.routes.items() if k != key})
+        return ApiDefinition(self.name, routes, self.binary_media_types, tree)
 
-    @cached_property
-    def router(self) -> Router:
-        """The compiled werkzeug Map, built once per definition (so once per deployment)."""
-        from .routing import Router
-
-        return Router(self.routes.values())
+    def match(self, method: str, path: str) -> Match[Route] | None:
+        """The route for `method path` (raw, not URL-decoded), with API Gateway's precedence."""
+        return resources.match(self.tree, method, path)
 
 
-def _check_siblings(route: Route, existing: Any) -> None:
-    """AWS allows one variable path part among siblings."""
-    new = route.segments
-    for other in existing:
-        old = other.segments
-        for a, b in zip(new, old, strict=False):
-            if a == b:
-                continue
-            if a.startswith("{") and b.startswith("{"):
-                raise BadRequestError(
-                    f"A sibling ({b}) of this resource already has a variable path part -- "
-                    f"only one is allowed (route {route.key!r} beside {other.key!r})"
-                )
-            break
+@dataclass(frozen=True)
+class MethodSettings:
+    """One `methodSettings` entry. Each field is None where the entry does not set it, so a
+    method entry overrides only what it names and inherits the rest from `*/*`."""
+
+    metrics_enabled: bool | None = None
+    logging_level: str | None = None
+    data_trace: bool | None = None
+    throttling_rate: float | None = None
+    throttling_burst: int | None = None
+    caching_enabled: bool | None = None
+    cache_ttl: int | None = None
+    require_authorization_for_cache_control: bool | None = None
+    unauthorized_cache_control_strategy: str | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The fields this entry sets."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: value for name, value in values.items() if value is not None}
+
+    def apply(self, base: EffectiveSettings) -> EffectiveSettings:
+        """`base` with the fields this entry sets replaced."""
+        return replace(base, **self.given())
+
+
+@dataclass(frozen=True)
+class EffectiveSettings:
+    """What applies to one method once AWS's defaults, `*/*` and its own entry are combined."""
+
+    metrics_enabled: bool = False
+    logging_level: str = "INFO"  # AWS's default is OFF; see the README
+    data_trace: bool = False
+    throttling_rate: float = DEFAULT_RATE
+    throttling_burst: int = DEFAULT_BURST
+    caching_enabled: bool = False
+    cache_ttl: int = 300
+    require_authorization_for_cache_control: bool = True
+    unauthorized_cache_control_strategy: str = "SUCCEED_WITH_RESPONSE_HEADER"
+
+
+@dataclass(frozen=True)
+class AccessLogSettings:
+    """`accessLogSettings`: a one-line format of `$context` variables, and where it goes."""
+
+    format: str
+    destination: str
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    """The settings of one stage. `method_settings` keys are `*/*` or `"GET /pets"`."""
+
+    method_settings: Mapping[str, MethodSettings] = field(default_factory=frozen_map)
+    cache_cluster_enabled: bool = False
+    cache_cluster_size: str = "0.5"
+    access_log: AccessLogSettings | None = None
+    # for_route's answers: the settings never change, so each route's is worked out once
+    _effective: dict[str | None, EffectiveSettings] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def for_route(self, route_key: str | None) -> EffectiveSettings:
+        """Defaults, then `*/*`, then the route's own entry. GET methods cache when `*/*`
+        enables caching; other verbs only through their own entry, as on AWS."""
+        cached = self._effective.get(route_key)
+        if cached is None:
+            cached = self._effective[route_key] = self._work_out(route_key)
+        return cached
+
+    def _work_out(self, route_key: str | None) -> EffectiveSettings:
+        everything = self.method_settings.get(ALL_METHODS, MethodSettings())
+        own = self.method_settings.get(route_key or "", MethodSettings())
+        effective = own.apply(everything.apply(EffectiveSettings()))
+        if not (route_key or "").startswith("GET ") and own.caching_enabled is None:
+            effective = replace(effective, caching_enabled=False)
+        return effective
+
+    def metrics_enabled_for(self, route_key: str) -> bool:
+        return self.for_route(route_key).metrics_enabled
 
 
 @dataclass(frozen=True)
@@ -198,7 +261,7 @@ class Stage:
     created_date: float = 0.0
     last_updated_date: float = 0.0
     canary: Canary | None = None
-    settings: StageSettings = field(default_factory=lambda: _default_settings())
+    settings: StageSettings = field(default_factory=lambda: StageSettings())
 
 
 def check_percent(percent: object) -> float:

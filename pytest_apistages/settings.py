@@ -1,16 +1,24 @@
-"""A stage's runtime settings: throttling, caching, logging and metrics, per method or for all
-(`*/*`), and its access-log format. They change at once, without a deploy, as on AWS."""
+"""Reading and checking a stage's runtime settings (throttling, caching, logging and metrics,
+per method or for all, `*/*`, and its access-log format) from the config's and `update_stage`'s
+short keys. They change at once, without a deploy, as on AWS."""
 
 from __future__ import annotations
 
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import replace
 from typing import Any
 
 from .errors import BadRequestError
-from .model import frozen_map, parse_route_key
+from .model import (
+    ALL_METHODS,
+    AccessLogSettings,
+    MethodSettings,
+    StageSettings,
+    frozen_map,
+    parse_route_key,
+)
 
 LOGGING_LEVELS = ("OFF", "ERROR", "INFO")
 CACHE_CONTROL_STRATEGIES = (
@@ -19,91 +27,7 @@ CACHE_CONTROL_STRATEGIES = (
     "SUCCEED_WITHOUT_RESPONSE_HEADER",
 )
 CACHE_SIZES = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
-ALL_METHODS = "*/*"
 _CACHING_KEYS = ("enabled", "ttl", "require_authorization", "unauthorized_strategy")
-DEFAULT_RATE = 10000.0
-DEFAULT_BURST = 5000
-
-
-@dataclass(frozen=True)
-class MethodSettings:
-    """One `methodSettings` entry. Each field is None where the entry does not set it, so a
-    method entry overrides only what it names and inherits the rest from `*/*`."""
-
-    metrics_enabled: bool | None = None
-    logging_level: str | None = None
-    data_trace: bool | None = None
-    throttling_rate: float | None = None
-    throttling_burst: int | None = None
-    caching_enabled: bool | None = None
-    cache_ttl: int | None = None
-    require_authorization_for_cache_control: bool | None = None
-    unauthorized_cache_control_strategy: str | None = None
-
-    def given(self) -> dict[str, Any]:
-        """The fields this entry sets."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return {name: value for name, value in values.items() if value is not None}
-
-    def apply(self, base: EffectiveSettings) -> EffectiveSettings:
-        """`base` with the fields this entry sets replaced."""
-        return replace(base, **self.given())
-
-
-@dataclass(frozen=True)
-class EffectiveSettings:
-    """What applies to one method once AWS's defaults, `*/*` and its own entry are combined."""
-
-    metrics_enabled: bool = False
-    logging_level: str = "INFO"  # AWS's default is OFF; see the README
-    data_trace: bool = False
-    throttling_rate: float = DEFAULT_RATE
-    throttling_burst: int = DEFAULT_BURST
-    caching_enabled: bool = False
-    cache_ttl: int = 300
-    require_authorization_for_cache_control: bool = True
-    unauthorized_cache_control_strategy: str = "SUCCEED_WITH_RESPONSE_HEADER"
-
-
-@dataclass(frozen=True)
-class AccessLogSettings:
-    """`accessLogSettings`: a one-line format of `$context` variables, and where it goes."""
-
-    format: str
-    destination: str
-
-
-@dataclass(frozen=True)
-class StageSettings:
-    """The settings of one stage. `method_settings` keys are `*/*` or `"GET /pets"`."""
-
-    method_settings: Mapping[str, MethodSettings] = field(default_factory=frozen_map)
-    cache_cluster_enabled: bool = False
-    cache_cluster_size: str = "0.5"
-    access_log: AccessLogSettings | None = None
-    # for_route's answers: the settings never change, so each route's is worked out once
-    _effective: dict[str | None, EffectiveSettings] = field(
-        default_factory=dict, init=False, compare=False, repr=False
-    )
-
-    def for_route(self, route_key: str | None) -> EffectiveSettings:
-        """Defaults, then `*/*`, then the route's own entry. GET methods cache when `*/*`
-        enables caching; other verbs only through their own entry, as on AWS."""
-        cached = self._effective.get(route_key)
-        if cached is None:
-            cached = self._effective[route_key] = self._work_out(route_key)
-        return cached
-
-    def _work_out(self, route_key: str | None) -> EffectiveSettings:
-        everything = self.method_settings.get(ALL_METHODS, MethodSettings())
-        own = self.method_settings.get(route_key or "", MethodSettings())
-        effective = own.apply(everything.apply(EffectiveSettings()))
-        if not (route_key or "").startswith("GET ") and own.caching_enabled is None:
-            effective = replace(effective, caching_enabled=False)
-        return effective
-
-    def metrics_enabled_for(self, route_key: str) -> bool:
-        return self.for_route(route_key).metrics_enabled
 
 
 def method_settings_key(key: str) -> str:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import BadRequestError, NotFoundError
-from .model import frozen_map
-from .settings import ALL_METHODS, check_number, method_settings_key
+from .model import ALL_METHODS, frozen_map
+from .settings import check_number, method_settings_key
 
 MIN_KEY_LENGTH = 20
 QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")

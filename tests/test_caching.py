@@ -13,8 +13,8 @@ import pytest
 
 from pytest_apistages import BadRequestError, Gateway, NotFoundError
 from pytest_apistages.assertions import assert_cached
-from pytest_apistages.cache import MAX_ENTRY_BYTES, UNAUTHORIZED_WARNING
-from pytest_apistages.gateway import ApiResponse
+from pytest_apistages.clients import ApiResponse
+from pytest_apistages.runtime.cache import MAX_ENTRY_BYTES, UNAUTHORIZED_WARNING
 
 T0 = 1_700_000_000.0
 MB = 1_048_576
@@ -726,7 +726,7 @@ def test_caching_and_cache_key_parameters_from_the_config() -> None:
 def test_an_answer_fetched_before_a_flush_is_not_stored_after_it() -> None:
     """A request in flight while the cache is flushed (the live server's threads) must not
     bring back what the flush removed."""
-    from pytest_apistages.cache import CachedResponse, StageCaches
+    from pytest_apistages.runtime.cache import CachedResponse, StageCaches
 
     caches = StageCaches()
     entry = CachedResponse(200, (), b"old", expires=100.0)

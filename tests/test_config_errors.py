@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from pytest_apistages import ConfigError, Gateway, Integration
-from pytest_apistages.config import load_file
+from pytest_apistages.sources.config import load_file
 
 
 class Contains(str):
@@ -1316,7 +1316,7 @@ def test_a_module_imported_from_outside_any_config_folder_is_used(
         "stages: {dev: {}}\n"
     )
 
-    gw = load_file(project / "apistages.yaml").build()
+    gw = Gateway.from_config(load_file(project / "apistages.yaml"))
 
     assert gw.client("dev").get("/x").get_data() == b"installed"
 
@@ -1343,7 +1343,7 @@ def test_an_installed_module_under_another_configs_folder_is_still_used(
     sys.path.insert(0, str(site))
     __import__(unique_module)
 
-    gw = load_file(sub / "apistages.yaml").build()
+    gw = Gateway.from_config(load_file(sub / "apistages.yaml"))
 
     assert gw.client("dev").get("/x").get_data() == b"installed"
     sys.modules.pop(f"{unique_module}_root", None)
@@ -1375,7 +1375,7 @@ def _load_good(tmp_path: Path, text: str, modules: dict[str, str] | None = None)
         (tmp_path / f"{name}.py").write_text(source)
     path = tmp_path / "apistages.yaml"
     path.write_text(textwrap.dedent(text).lstrip("\n"))
-    return load_file(path).build()
+    return Gateway.from_config(load_file(path))
 
 
 def test_aws_vocabulary_is_accepted(tmp_path: Path) -> None:

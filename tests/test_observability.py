@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from pytest_apistages import BadRequestError, Gateway
-from pytest_apistages.gateway import ApiResponse
-from pytest_apistages.logs import MAX_EVENT_BYTES, LogEvent
-from pytest_apistages.metrics import Statistics
+from pytest_apistages.clients import ApiResponse
+from pytest_apistages.observe.logs import MAX_EVENT_BYTES, LogEvent
+from pytest_apistages.observe.metrics import Statistics
 
 T0 = 1_700_000_000.0  # 14/Nov/2023:22:13:20 +0000
 API_ID = "a1b2c3d4e5"

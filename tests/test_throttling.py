@@ -17,8 +17,8 @@ import requests
 
 from pytest_apistages import BadRequestError, Gateway, Invocation, NotFoundError, StageClient
 from pytest_apistages.assertions import assert_throttled
-from pytest_apistages.context import resource_id
-from pytest_apistages.gateway import ApiResponse
+from pytest_apistages.clients import ApiResponse
+from pytest_apistages.runtime.context import resource_id
 from pytest_apistages.usage import Quota, Throttle
 
 EPOCH = datetime(2026, 11, 27, 23, 59, 59, tzinfo=timezone.utc).timestamp()

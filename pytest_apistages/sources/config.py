@@ -1,8 +1,8 @@
 """`apistages.yaml` (or a dict of the same shape) to a `Gateway`, with every mistake reported as a
 `ConfigError` that names the file, the key path, the bad value and the fix.
 
-Loading (parse, validate, import handlers) happens once; `LoadedConfig.build()` then makes as
-many fresh gateways as the tests need, cheaply."""
+Loading (parse, validate, import handlers) happens once; `Gateway.from_config` then makes as
+many fresh gateways of it as the tests need, cheaply."""
 
 from __future__ import annotations
 
@@ -23,10 +23,9 @@ from urllib.parse import quote
 
 import yaml
 
-from .errors import BadRequestError, ConfigError, NotFoundError
-from .functions import Functions
-from .gateway import Gateway
-from .model import (
+from ..errors import BadRequestError, ConfigError, NotFoundError
+from ..functions import Functions
+from ..model import (
     DEFAULT_TIMEOUT_MS,
     DEPLOYMENT_ID,
     INTEGRATION_TYPES,
@@ -35,13 +34,15 @@ from .model import (
     ApiDefinition,
     Integration,
     Route,
+    StageSettings,
     check_stage_name,
     check_variables,
     frozen_map,
     parse_route_key,
 )
-from .settings import StageSettings, updated_settings
-from .usage import ApiKeys, UsagePlans, throttle_from
+from ..observe.records import DEFAULT_MAX_RECORDS
+from ..settings import updated_settings
+from ..usage import ApiKeys, UsagePlans, throttle_from
 
 CURRENT = "current"
 _SETTINGS = ("throttling", "caching", "logging", "metrics", "access_log", "method_settings")
@@ -453,7 +454,8 @@ class _StageSpec:
 
 @dataclass(frozen=True)
 class LoadedConfig:
-    """A validated config with its handlers imported; `build()` makes a fresh Gateway."""
+    """A validated config with its handlers imported; `Gateway.from_config` makes a fresh
+    gateway of it."""
 
     source: str
     name: str
@@ -468,61 +470,11 @@ class LoadedConfig:
     api_keys: tuple[tuple[str, str | None, bool], ...] = ()
     usage_plans: tuple[tuple[str, dict[str, Any]], ...] = ()
     account_throttling: dict[str, Any] | None = None
+    max_records: int = DEFAULT_MAX_RECORDS
 
     @property
     def stage_names(self) -> list[str]:
         return [s.name for s in self.stages]
-
-    def build(self, seed: int = 0) -> Gateway:
-        gw = Gateway(
-            self.name, api_id=self.api_id, region=self.region, account_id=self.account_id, seed=seed
-        )
-        gw.api.definition = self.definition
-        for fn in self.functions:
-            gw.functions.register(
-                fn.name,
-                fn.handler,
-                environment=fn.environment,
-                timeout=fn.timeout,
-                memory=fn.memory,
-            )
-            for handler, description in fn.versions.values():
-                gw.functions.publish_version(fn.name, handler, description=description)
-            for alias, (version, weights) in fn.aliases.items():
-                gw.functions.set_alias(fn.name, alias, version, weights=weights)
-        for host, app in self.backends.items():
-            gw.backends.mount(host, app)
-        for deployment_id, (definition, description) in self.deployments.items():
-            gw.create_deployment(description, definition=definition, deployment_id=deployment_id)
-        ids = {name: name for name in self.deployments}
-        served = [d for s in self.stages for d in (s.deployment, *s.history)]
-        served += [s.canary.deployment for s in self.stages if s.canary is not None]
-        if CURRENT in served:
-            ids[CURRENT] = gw.create_deployment("current definition", definition=self.definition).id
-        for stage in self.stages:
-            first, *later = [ids[d] for d in (*stage.history, stage.deployment)]
-            gw.create_stage(
-                stage.name, first, variables=stage.variables, description=stage.description
-            )
-            for deployment_id in later:
-                gw.update_stage(stage.name, deployment_id=deployment_id)
-            if stage.settings:
-                gw.update_stage(stage.name, **stage.settings)
-            if stage.canary is not None:
-                gw.update_canary(
-                    stage.name,
-                    percent=stage.canary.percent,
-                    variables=stage.canary.variables,
-                    deployment_id=ids[stage.canary.deployment],
-                    use_stage_cache=stage.canary.use_stage_cache,
-                )
-        for name, value, enabled in self.api_keys:
-            gw.api_keys.create(name, value, enabled=enabled)
-        for name, plan in self.usage_plans:
-            gw.usage_plans.create(name, **plan)
-        if self.account_throttling is not None:
-            gw.update_account(throttling=self.account_throttling)
-        return gw
 
 
 def load_file(path: str | Path, *, shown_as: str | None = None) -> LoadedConfig:

@@ -13,11 +13,12 @@ import pytest
 
 pytest.register_assert_rewrite("pytest_apistages.assertions")
 
+from ..clients import StageClient  # noqa: E402
+from ..errors import ApiStagesError, ConfigError, did_you_mean  # noqa: E402
+from ..gateway import Gateway  # noqa: E402
+from ..live import STAGE_PLACEHOLDER, LiveStageClient, check_base_url, skip_live  # noqa: E402
+from ..sources.config import LoadedConfig, load_file  # noqa: E402
 from . import hookspecs  # noqa: E402
-from .config import LoadedConfig, load_file  # noqa: E402
-from .errors import ApiStagesError, ConfigError, did_you_mean  # noqa: E402
-from .gateway import Gateway, StageClient  # noqa: E402
-from .live import STAGE_PLACEHOLDER, LiveStageClient, check_base_url, skip_live  # noqa: E402
 from .summary import RunSummary  # noqa: E402
 
 DEFAULT_CONFIG = "apistages.yaml"
@@ -165,7 +166,7 @@ def gateway(request: pytest.FixtureRequest) -> Gateway:
         skip_live("the gateway fixture")
     loaded = config.stash[CONFIG_KEY]
     seed = _test_seed(config.stash[SEED_KEY], request.node.nodeid)
-    gw = loaded.build(seed=seed) if loaded is not None else Gateway(seed=seed)
+    gw = Gateway.from_config(loaded, seed=seed) if loaded is not None else Gateway(seed=seed)
     gw.seed_origin = (
         f"derived from run seed {config.stash[SEED_KEY]} and the test id; "
         f"replay with --apistages-seed {config.stash[SEED_KEY]}"

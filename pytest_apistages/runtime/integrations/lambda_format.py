@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_plus
+from typing import Any
 
-if TYPE_CHECKING:
-    from .context import RequestContext
+from ..context import RequestContext
+from ..request import format_request_time, is_binary, parse_query
 
 _IDENTITY_NULLS = (
     "accessKey",
@@ -30,17 +28,6 @@ _RESPONSE_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase6
 _CAPITALISED_HEADERS = {"authorization": "Authorization", "user-agent": "User-Agent"}
 
 
-def parse_query(query: str) -> list[tuple[str, str]]:
-    """Query pairs as API Gateway reads them: `&` and `;` separate, `+` is a space."""
-    pairs = []
-    for part in query.replace(";", "&").split("&"):
-        if not part:
-            continue
-        key, _, value = part.partition("=")
-        pairs.append((unquote_plus(key), unquote_plus(value)))
-    return pairs
-
-
 def single_and_multi(pairs: Sequence[tuple[str, str]]) -> tuple[Any, Any]:
     """The (last-value map, all-values map) pair the event carries; both null when empty."""
     if not pairs:
@@ -53,33 +40,9 @@ def single_and_multi(pairs: Sequence[tuple[str, str]]) -> tuple[Any, Any]:
     return single, multi
 
 
-def is_binary(media_type: str | None, binary_media_types: Sequence[str]) -> bool:
-    """Whether a Content-Type (or Accept) value matches the API's binary media types."""
-    if not media_type or not binary_media_types:
-        return False
-    mime = media_type.split(";")[0].strip().lower()
-    major = mime.split("/")[0]
-    for pattern in binary_media_types:
-        p = pattern.strip().lower().replace("~1", "/")
-        if p in ("*/*", mime) or p == f"{major}/*":
-            return True
-    return False
-
-
 def event_headers(headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """The request headers as the event shows them (names in the client's case, mostly)."""
     return [(_CAPITALISED_HEADERS.get(name.lower(), name), value) for name, value in headers]
-
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def format_request_time(epoch: float) -> str:
-    """`dd/MMM/yyyy:HH:mm:ss +0000` in English whatever the process locale."""
-    t = time.gmtime(epoch)
-    return f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:" + time.strftime(
-        "%H:%M:%S +0000", t
-    )
 
 
 def build_event(ctx: RequestContext) -> dict[str, Any]:

@@ -6,28 +6,31 @@ import json
 import logging
 import time
 import traceback
-from typing import Any, NoReturn
+from typing import NoReturn
 
-from werkzeug.wrappers import Response
-
-from .. import errors
+from ... import errors
+from ...functions import FunctionNotFound, LambdaContext, function_environment, parse_reference
+from ...observe.logs import DATA
 from ..context import GatewayFailure, RequestContext
-from ..events import (
+from ..request import is_binary
+from .lambda_format import (
     MalformedProxyResponse,
     UndecodableProxyBody,
     build_event,
-    is_binary,
     parse_proxy_response,
 )
-from ..functions import FunctionNotFound, LambdaContext, function_environment, parse_reference
-from ..logs import DATA
-from ..model import Integration
 
 logger = logging.getLogger("pytest_apistages")
 LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024
+# Headers, ids and the rest of an event stay far below this; only a body near it needs the
+# event serialised to know its size.
+_EVENT_OVERHEAD = 64 * 1024
 
 
-def invoke(ctx: RequestContext, integration: Integration) -> Response:
+def request(ctx: RequestContext) -> None:
+    """Resolve the function (alias weights drawn here) and build its event."""
+    assert ctx.match is not None
+    integration = ctx.match.route.integration
     if integration.http_method not in (None, "POST"):
         raise GatewayFailure(
             errors.LAMBDA_NOT_POST,
@@ -38,35 +41,43 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
     try:
         name, qualifier = parse_reference(reference)
         ctx.target = f"{name}:{qualifier}" if qualifier else name
-        resolved = ctx.gateway.functions.resolve(reference)
+        ctx.function = ctx.services.functions.resolve(reference)
     except FunctionNotFound as e:
         raise GatewayFailure(
-            errors.API_CONFIGURATION_ERROR,
-            f"Execution failed due to configuration error: {e}",
+            errors.API_CONFIGURATION_ERROR, f"Execution failed due to configuration error: {e}"
         ) from None
-    ctx.version = resolved.function.version
-    payload = json.dumps(build_event(ctx))
-    if len(payload) > LAMBDA_PAYLOAD_LIMIT:
-        raise GatewayFailure(errors.REQUEST_TOO_LARGE, "Lambda request payload over 6 MB")
+    ctx.version = ctx.function.function.version
+    ctx.event = build_event(ctx)
+    if len(ctx.body) * 4 // 3 + _EVENT_OVERHEAD > LAMBDA_PAYLOAD_LIMIT:
+        if len(json.dumps(ctx.event)) > LAMBDA_PAYLOAD_LIMIT:
+            raise GatewayFailure(errors.REQUEST_TOO_LARGE, "Lambda request payload over 6 MB")
     ctx.note(
-        f"Endpoint request URI: https://lambda.{ctx.gateway.region}.amazonaws.com/2015-03-31/"
-        f"functions/{resolved.invoked_arn}/invocations"
+        "Endpoint request URI: https://lambda.{}.amazonaws.com/2015-03-31/functions/{}/invocations",
+        ctx.services.region,
+        ctx.function.invoked_arn,
     )
-    ctx.note(f"Endpoint request body after transformations: {payload}", DATA)
+    if _traced(ctx):
+        ctx.note("Endpoint request body after transformations: {}", json.dumps(ctx.event),
+                 level=DATA)  # fmt: skip
 
-    context = LambdaContext(resolved, ctx.gateway.draws.uuid(), ctx.gateway.region)
-    environment = {**context.runtime_environment(), **resolved.function.environment}
-    with function_environment(environment):
+
+def call(ctx: RequestContext) -> None:
+    """Run the handler as the Lambda runtime would: its context object and environment, its
+    timeout; its exception is the function's error, not the gateway's."""
+    resolved = ctx.function
+    assert resolved is not None and ctx.match is not None
+    integration = ctx.match.route.integration
+    context = LambdaContext(resolved, ctx.services.draws.uuid(), ctx.services.region)
+    with function_environment(resolved.function, context.runtime_environment()):
         started = context.start()  # waiting for the environment is not run time
         try:
-            result = resolved.function.handler(json.loads(payload), context)
+            result = resolved.function.handler(ctx.event, context)
         except Exception as e:
             ctx.integration_ms = (time.perf_counter() - started) * 1000
             # The whole traceback goes to the function's own log; the execution log's event
             # is truncated at 1024 bytes, as in CloudWatch.
             logger.error("function %s failed:\n%s", resolved.invoked_arn, traceback.format_exc())
             _lambda_error(
-                ctx,
                 f"Lambda execution failed with status 200 due to customer function error: "
                 f"{e!r}. Lambda request id: {context.aws_request_id}\n{traceback.format_exc()}",
             )
@@ -79,12 +90,20 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
             f"the integration timeout is {integration.timeout_ms} ms",
         )
     if elapsed > resolved.function.timeout:
-        _lambda_error(ctx, f"Task timed out after {resolved.function.timeout:.2f} seconds")
+        _lambda_error(f"Task timed out after {resolved.function.timeout:.2f} seconds")
+    ctx.result = result
+
+
+def response(ctx: RequestContext) -> None:
+    """What Lambda hands API Gateway is the result as JSON: a result that does not serialise
+    is the function's error; the rest is checked as a proxy response."""
     try:
-        result = json.loads(json.dumps(result))
+        text = json.dumps(ctx.result)
+        result = json.loads(text)
     except (TypeError, ValueError) as e:
-        _lambda_error(ctx, f"Runtime.MarshalError: Unable to marshal response: {e}")
-    ctx.note(f"Endpoint response body before transformations: {_short(result)}", DATA)
+        _lambda_error(f"Runtime.MarshalError: Unable to marshal response: {e}")
+    if _traced(ctx):
+        ctx.note("Endpoint response body before transformations: {}", _short(text), level=DATA)
     try:
         parsed = parse_proxy_response(result, _accepts_binary(ctx))
     except MalformedProxyResponse as e:
@@ -98,11 +117,15 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
             f"Execution failed due to an internal error: unable to convert the Lambda proxy "
             f"response body to binary ({e})",
         ) from None
-    return Response(parsed.body, status=parsed.status, headers=parsed.headers)
+    ctx.status, ctx.response_headers, ctx.response_body = parsed.status, parsed.headers, parsed.body
 
 
-def _lambda_error(ctx: RequestContext, detail: str) -> NoReturn:
+def _lambda_error(detail: str) -> NoReturn:
     raise GatewayFailure(errors.LAMBDA_ERROR, detail)
+
+
+def _traced(ctx: RequestContext) -> bool:
+    return ctx.settings is not None and ctx.settings.data_trace
 
 
 def _accepts_binary(ctx: RequestContext) -> bool:
@@ -111,6 +134,6 @@ def _accepts_binary(ctx: RequestContext) -> bool:
     return is_binary(accept, ctx.deployment.api.binary_media_types)
 
 
-def _short(value: Any) -> str:
-    text = json.dumps(value)
+def _short(text: str) -> str:
+    """Logged text cut at 1000 characters, as AWS cuts the response body it logs."""
     return text if len(text) <= 1000 else text[:1000] + " [TRUNCATED]"

@@ -10,18 +10,25 @@ import time
 import traceback
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
-from urllib.parse import SplitResult, quote, urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 from werkzeug.exceptions import InternalServerError
 from werkzeug.test import Client
-from werkzeug.wrappers import Response
 
-from .. import errors
-from ..context import GatewayFailure, RequestContext, UndefinedStageVariable, trace_id
-from ..events import parse_query
-from ..logs import ERROR
-from ..model import Integration
+from ... import errors
+from ...errors import BadRequestError
+from ...model import Integration
+from ...observe.logs import ERROR
+from ..context import (
+    EndpointRequest,
+    EndpointResponse,
+    GatewayFailure,
+    RequestContext,
+    UndefinedStageVariable,
+    trace_id,
+)
+from ..request import parse_query
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -41,8 +48,11 @@ _PATH_PARAMETER = re.compile(r"\{([A-Za-z0-9_.\-]+)\}")
 _CONFIG_ERROR = "Execution failed due to configuration error: Invalid endpoint address"
 
 
-def invoke(ctx: RequestContext, integration: Integration) -> Response:
+def request(ctx: RequestContext) -> None:
+    """The endpoint request: the URI after stage-variable and path-parameter substitution,
+    with the headers and query string the integration type passes on."""
     assert ctx.match is not None
+    integration = ctx.match.route.integration
     try:
         host_part = ctx.substitute(integration.target)
     except UndefinedStageVariable as e:
@@ -77,56 +87,76 @@ def invoke(ctx: RequestContext, integration: Integration) -> Response:
     if not any(k.lower() == "x-amzn-trace-id" for k, _ in headers):
         headers.append(("X-Amzn-Trace-Id", trace_id(ctx)))
     target = f"{url.scheme}://{url.netloc}{url.path or '/'}" + (f"?{query}" if query else "")
-    ctx.note(f"Endpoint request URI: {target}")
+    ctx.endpoint = EndpointRequest(method, target, url.netloc, url.path or "/", query, headers)
+    ctx.note("Endpoint request URI: {}", target)
+
+
+def call(ctx: RequestContext) -> None:
+    """Send it: to a mounted WSGI app in-process, else through `requests` (so a `responses`
+    mock in the test answers it), within the integration's timeout."""
+    endpoint = ctx.endpoint
+    assert endpoint is not None and ctx.match is not None
+    integration = ctx.match.route.integration
     timeout = integration.timeout_ms / 1000
     started = time.perf_counter()
-    app = ctx.gateway.backends.get(url.netloc)
+    app = ctx.services.backends.get(endpoint.netloc)
     if app is not None:
-        status, backend_headers, body = _call_mounted(ctx, app, method, url, query, headers)
+        answer = _call_mounted(ctx, app, endpoint)
         if time.perf_counter() - started > timeout:
             raise _timeout(integration)
     else:
         try:
             sent = requests.request(
-                method, target, headers=requests_headers(headers), data=ctx.body or None,
-                timeout=timeout, allow_redirects=False, stream=True,
+                endpoint.method, endpoint.url, headers=requests_headers(endpoint.headers),
+                data=ctx.body or None, timeout=timeout, allow_redirects=False, stream=True,
             )  # fmt: skip
-            status, body = sent.status_code, sent.raw.read(decode_content=False)
-            backend_headers = list(sent.raw.headers.items())
+            body = sent.raw.read(decode_content=False)
+            answer = EndpointResponse(sent.status_code, list(sent.raw.headers.items()), body)
         except requests.Timeout:
             raise _timeout(integration) from None
         except requests.RequestException as e:
             raise GatewayFailure(errors.API_CONFIGURATION_ERROR, f"{_CONFIG_ERROR}: {e}") from None
     ctx.integration_ms = (time.perf_counter() - started) * 1000
     ctx.note(
-        f"Received response. Status: {status}, Integration latency: {ctx.integration_ms:.0f} ms"
+        "Received response. Status: {}, Integration latency: {} ms",
+        answer.status,
+        f"{ctx.integration_ms:.0f}",
     )
+    ctx.result = answer
+
+
+def response(ctx: RequestContext) -> None:
+    """HTTP_PROXY passes the backend's answer on (renaming the headers AWS renames); HTTP
+    maps its status through the integration responses."""
+    answer = ctx.result
+    assert isinstance(answer, EndpointResponse) and ctx.match is not None
+    integration = ctx.match.route.integration
     if integration.type == "HTTP_PROXY":
-        return Response(body, status=status, headers=_response_headers(backend_headers))
-    return Response(body, status=_selected_status(integration, status),
-                    content_type="application/json")  # fmt: skip
+        ctx.status = answer.status
+        ctx.response_headers = _response_headers(answer.headers)
+    else:
+        ctx.status = _selected_status(integration, answer.status)
+        ctx.response_headers = [("Content-Type", "application/json")]
+    ctx.response_body = answer.body
 
 
 def _call_mounted(
-    ctx: RequestContext,
-    app: WSGIApplication,
-    method: str,
-    url: SplitResult,
-    query: str,
-    headers: list[tuple[str, str]],
-) -> tuple[int, list[tuple[str, str]], bytes]:
+    ctx: RequestContext, app: WSGIApplication, endpoint: EndpointRequest
+) -> EndpointResponse:
     """Call an in-process backend as a server would: its crash is its own 500, not ours."""
+    scheme = endpoint.url.partition("://")[0]
     try:
         answer = Client(app).open(
-            url.path or "/", base_url=f"{url.scheme}://{url.netloc}", query_string=query,
-            method=method, headers=headers, data=ctx.body,
+            endpoint.path, base_url=f"{scheme}://{endpoint.netloc}", query_string=endpoint.query,
+            method=endpoint.method, headers=endpoint.headers, data=ctx.body,
         )  # fmt: skip
     except Exception as e:
-        logger.error("backend %s failed:\n%s", url.netloc, traceback.format_exc())
-        ctx.note(f"Backend {url.netloc} raised {e!r}:\n{traceback.format_exc()}", ERROR)
+        logger.error("backend %s failed:\n%s", endpoint.netloc, traceback.format_exc())
+        ctx.note("Backend {} raised {}:\n{}", endpoint.netloc, repr(e), traceback.format_exc(),
+                 level=ERROR)  # fmt: skip
         failed = InternalServerError().get_response()
-        return failed.status_code, list(failed.headers), failed.get_data()
-    return answer.status_code, list(answer.headers), answer.get_data()
+        return EndpointResponse(failed.status_code, list(failed.headers), failed.get_data())
+    return EndpointResponse(answer.status_code, list(answer.headers), answer.get_data())
 
 
 def requests_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str | None]:
@@ -216,3 +246,24 @@ def _timeout(integration: Integration) -> GatewayFailure:
         f"Execution failed due to a timeout error (integration timeout "
         f"{integration.timeout_ms} ms)",
     )
+
+
+class Backends:
+    """Hosts whose HTTP integrations are answered by an in-process WSGI app."""
+
+    def __init__(self) -> None:
+        self._apps: dict[str, WSGIApplication] = {}
+
+    def mount(self, host: str, app: WSGIApplication) -> None:
+        """Serve `host` (or `host:port`) with `app`: a Flask app or any WSGI callable."""
+        if not callable(app):
+            raise BadRequestError(f"Backend for host {host!r} is not a WSGI callable: {app!r}")
+        self._apps[host.lower()] = app
+
+    def unmount(self, host: str) -> None:
+        self._apps.pop(host.lower(), None)
+
+    def get(self, netloc: str) -> WSGIApplication | None:
+        netloc = netloc.lower()
+        # A mount without a port serves that host on any port.
+        return self._apps.get(netloc) or self._apps.get(netloc.rsplit(":", 1)[0])

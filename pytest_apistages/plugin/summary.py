@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from .records import Invocation
+from ..observe.records import Invocation
 
 
 @dataclass

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from .gateway import Gateway
-    from .records import Invocation
+    from ..gateway import Gateway
+    from ..observe.records import Invocation
 
 hookspec = pluggy.HookspecMarker("pytest")
 

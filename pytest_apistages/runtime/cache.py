@@ -1,18 +1,15 @@
-"""A stage's response cache and the step that uses it: entries keyed by deployment, method,
+"""A stage's response cache and the steps that use it: entries keyed by deployment, method,
 resource and the declared cache-key parameters, each living `ttl` seconds on the gateway's
 clock."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from werkzeug.wrappers import Response
-
-from . import errors
+from .. import errors
 from .context import GatewayFailure, RequestContext
-from .events import parse_query
+from .request import parse_query
 
 MAX_ENTRY_BYTES = 1_048_576
 # The wording is ours: AWS's exact warning text is not documented.
@@ -65,26 +62,18 @@ class StageCaches:
             self._flushes[stage] = self._flushes.get(stage, 0) + 1
 
 
-def serve(ctx: RequestContext, integrate: Callable[[RequestContext], Response]) -> Response:
-    """Answer from the stage cache when the method caches, else integrate (and store).
+def cache_lookup(ctx: RequestContext) -> None:
+    """Answer from the stage cache when the method caches and holds a live entry.
 
     `Cache-Control: max-age=0` refreshes the entry when the caller may invalidate: always when
     authorization is not required, else only for a signed (IAM) request; an unauthorized one
     is handled per `unauthorizedCacheControlHeaderStrategy`."""
-    assert ctx.stage is not None and ctx.match is not None and ctx.settings is not None
-    settings, gw = ctx.settings, ctx.gateway
-    canary = ctx.stage.canary
-    uses_cache = (
-        ctx.stage.settings.cache_cluster_enabled
-        and settings.caching_enabled
-        and settings.cache_ttl > 0
-        and not (ctx.canary and canary is not None and not canary.use_stage_cache)
-    )
-    if not uses_cache:
-        return integrate(ctx)
-    key = cache_key(ctx)
+    if not _uses_cache(ctx):
+        return
+    assert ctx.settings is not None
+    settings = ctx.settings
+    ctx.cache_key = cache_key(ctx)
     refresh = _asks_to_invalidate(ctx.header("Cache-Control"))
-    warning = None
     if refresh and settings.require_authorization_for_cache_control and not _signed(ctx):
         strategy = settings.unauthorized_cache_control_strategy
         if strategy == "FAIL_WITH_403":
@@ -94,28 +83,51 @@ def serve(ctx: RequestContext, integrate: Callable[[RequestContext], Response]) 
             )
         refresh = False
         if strategy == "SUCCEED_WITH_RESPONSE_HEADER":
-            warning = UNAUTHORIZED_WARNING
-    now = gw.clock.now()
-    entry, flushes = gw.caches.get(ctx.stage_name, key, now)
-    if refresh:
-        entry = None
-    if entry is not None:
-        ctx.cache_hit = True
-        ctx.note("Serving the response from the cache")
-        response = Response(entry.body, status=entry.status, headers=list(entry.headers))
-    else:
+            ctx.cache_warning = UNAUTHORIZED_WARNING
+    entry, ctx.cache_flushes = ctx.services.caches.get(
+        ctx.stage_name, ctx.cache_key, ctx.services.clock.now()
+    )
+    if entry is None or refresh:
         ctx.cache_miss = True
-        response = integrate(ctx)
-        stored = CachedResponse(
-            response.status_code,
-            tuple(response.headers.items()),
-            response.get_data(),
-            now + settings.cache_ttl,
-        )
-        gw.caches.put(ctx.stage_name, key, stored, flushes)
-    if warning:
-        response.headers["Warning"] = warning
-    return response
+        return
+    ctx.cache_hit = ctx.answered = True
+    ctx.note("Serving the response from the cache")
+    ctx.status, ctx.response_headers, ctx.response_body = (
+        entry.status, list(entry.headers), entry.body,
+    )  # fmt: skip
+    _warn(ctx)
+
+
+def cache_store(ctx: RequestContext) -> None:
+    """Keep the integration's answer for the method's TTL (not over 1 MB, and not when the
+    cache was flushed since the lookup)."""
+    if ctx.cache_key is None:
+        return
+    assert ctx.settings is not None
+    stored = CachedResponse(
+        ctx.status,
+        tuple(ctx.response_headers),
+        ctx.response_body,
+        ctx.services.clock.now() + ctx.settings.cache_ttl,
+    )
+    ctx.services.caches.put(ctx.stage_name, ctx.cache_key, stored, ctx.cache_flushes)
+    _warn(ctx)
+
+
+def _uses_cache(ctx: RequestContext) -> bool:
+    assert ctx.served is not None and ctx.settings is not None
+    settings, canary = ctx.settings, ctx.served.stage.canary
+    return (
+        ctx.served.stage.settings.cache_cluster_enabled
+        and settings.caching_enabled
+        and settings.cache_ttl > 0
+        and not (ctx.canary and canary is not None and not canary.use_stage_cache)
+    )
+
+
+def _warn(ctx: RequestContext) -> None:
+    if ctx.cache_warning:
+        ctx.response_headers.append(("Warning", ctx.cache_warning))
 
 
 def cache_key(ctx: RequestContext) -> tuple[str, ...]:

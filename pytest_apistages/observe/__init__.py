@@ -1,0 +1,1 @@
+"""What the gateway observed: invocation records, execution and access logs, metrics."""

@@ -1,0 +1,167 @@
+"""One request, one pass down one list of steps, in API Gateway's order:
+
+    read request -> read body -> resolve stage -> choose deployment (canary or not)
+    -> match route -> API key / usage plan -> throttle and quota -> cache lookup
+    -> integration request -> integration -> integration response -> cache store
+    and then, for every request, however it ended:
+    -> gateway response -> record
+
+Each step is a plain function over the `RequestContext`. A step that refuses the request raises
+`GatewayFailure` (the gateway response step turns it into API Gateway's answer); a cache hit
+answers the request, and the steps up to the gateway response are skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.http import HTTP_STATUS_CODES
+
+from .. import errors
+from .cache import cache_lookup, cache_store
+from .context import GatewayFailure, RequestContext, Services, UndefinedStageVariable
+from .integrations import KINDS
+from .keys import check_api_key
+from .request import parse_query, read_body, read_request
+from .respond import gateway_response, record
+from .throttling import throttle
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse
+
+FORCE_CANARY_KEY = "apistages.force_canary"  # test-only, not an AWS feature
+Step = Callable[[RequestContext], None]
+
+
+def resolve_stage(ctx: RequestContext) -> None:
+    """The stage and what it serves, taken as one snapshot. `//prod/x` finds stage prod;
+    `/prod//x` serves path `/x` (recorded AWS behaviour)."""
+    stage_name, _, rest = ctx.raw_path.lstrip("/").partition("/")
+    ctx.stage_name = stage_name
+    ctx.path = "/" + rest.lstrip("/")
+    ctx.served = ctx.services.served.get(stage_name)
+    if ctx.served is None:
+        raise GatewayFailure(errors.MISSING_AUTHENTICATION_TOKEN, f"No stage named {stage_name!r}")
+
+
+def choose_deployment(ctx: RequestContext) -> None:
+    """The stage's deployment, or with probability percent/100 its canary's (no stickiness)."""
+    served = ctx.served
+    assert served is not None
+    canary = served.stage.canary
+    forced = ctx.environ.get(FORCE_CANARY_KEY)
+    if canary is None:
+        if forced:
+            raise ValueError(
+                f"gw.client({served.stage.name!r}, canary=True): stage has no canary to force"
+            )
+        ctx.canary = False
+    elif forced is not None:
+        ctx.canary = bool(forced)
+    else:
+        ctx.canary = ctx.services.draws.canary(served.stage.name, canary.percent)
+    if ctx.canary:
+        assert served.canary is not None
+        ctx.deployment, ctx.variables = served.canary, served.canary_variables
+    else:
+        ctx.deployment, ctx.variables = served.deployment, served.stage.variables
+
+
+def match_route(ctx: RequestContext) -> None:
+    """The deployment's route for the method and path, and the stage settings for it."""
+    assert ctx.deployment is not None and ctx.served is not None
+    ctx.match = ctx.deployment.api.match(ctx.method, ctx.path)
+    if ctx.match is None:
+        raise GatewayFailure(
+            errors.MISSING_AUTHENTICATION_TOKEN,
+            f"No route for {ctx.method} {ctx.path} in deployment {ctx.deployment.id}",
+        )
+    ctx.settings = ctx.served.stage.settings.for_route(ctx.match.route.key)
+    ctx.note("HTTP Method: {}, Resource Path: {}", ctx.method, ctx.path)
+    ctx.note("Method request path: {}", ctx.match.path_parameters)
+    ctx.note("Method request query string: {}", dict(parse_query(ctx.query_string)))
+    if ctx.settings.data_trace:
+        ctx.note("Method request headers: {}", dict(ctx.headers), level="DATA")
+        body = ctx.body.decode("utf-8", "replace") if ctx.body else ""
+        ctx.note("Method request body before transformations: {}", body, level="DATA")
+
+
+def integration_request(ctx: RequestContext) -> None:
+    """What the integration will be sent: a function's event, an endpoint request, or nothing
+    (MOCK). An undefined stage variable in its target is a configuration error."""
+    assert ctx.match is not None
+    try:
+        KINDS[ctx.match.route.integration.type].request(ctx)
+    except UndefinedStageVariable as e:
+        raise GatewayFailure(
+            errors.API_CONFIGURATION_ERROR,
+            f"Execution failed due to configuration error: stage variable {e} is not defined "
+            f"on stage {ctx.stage_name}",
+        ) from e
+
+
+def integrate(ctx: RequestContext) -> None:
+    """Call the function or backend. Errors of the user's code become API Gateway's answers;
+    an error of the emulator itself propagates, so it is seen."""
+    assert ctx.match is not None
+    ctx.integrated = True
+    KINDS[ctx.match.route.integration.type].call(ctx)
+
+
+def integration_response(ctx: RequestContext) -> None:
+    """What the client gets from the integration's answer: status, headers and body."""
+    assert ctx.match is not None
+    KINDS[ctx.match.route.integration.type].response(ctx)
+    ctx.integration_status = ctx.status
+
+
+STEPS: tuple[Step, ...] = (
+    read_request,
+    read_body,
+    resolve_stage,
+    choose_deployment,
+    match_route,
+    check_api_key,
+    throttle,
+    cache_lookup,
+    integration_request,
+    integrate,
+    integration_response,
+    cache_store,
+)
+EVERY_REQUEST: tuple[Step, ...] = (gateway_response, record)
+
+
+def handle(services: Services, environ: dict[str, Any]) -> RequestContext:
+    """Serve one WSGI request; the context holds the answer and the record it left."""
+    ctx = RequestContext(services, environ)
+    try:
+        for step in STEPS:
+            step(ctx)
+            if ctx.answered:
+                break
+    except GatewayFailure as failure:
+        ctx.failure = failure
+    for step in EVERY_REQUEST:
+        step(ctx)
+    return ctx
+
+
+def wire(ctx: RequestContext) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The answer as it goes on the wire: API Gateway's headers with the Content-Length a
+    server sends, and no body for HEAD."""
+    status, body = ctx.status, ctx.response_body
+    headers = list(ctx.response_headers)
+    if status not in (204, 304) and status >= 200:
+        headers.append(("Content-Length", str(len(body))))
+    return status, headers, b"" if ctx.method == "HEAD" else body
+
+
+def wsgi_app(
+    services: Services, environ: dict[str, Any], start_response: StartResponse
+) -> Iterable[bytes]:
+    """The gateway as a WSGI application: paths are `/{stage}/{resource path}`. The answer is
+    written as the pipeline made it, without a werkzeug Response in between."""
+    status, headers, body = wire(handle(services, environ))
+    start_response(f"{status} {HTTP_STATUS_CODES.get(status, 'UNKNOWN')}", headers)
+    return [body]

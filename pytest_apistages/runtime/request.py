@@ -1,0 +1,153 @@
+"""Reading a request as API Gateway sees it: the raw path and query, header names in the
+client's case, the body within the 10 MB limit, and the ids and time of the request."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote, unquote_plus
+
+from .. import errors
+from .context import GatewayFailure, RequestContext, trace_id
+
+MAX_PAYLOAD = 10 * 1024 * 1024
+RAW_HEADERS_KEY = "apistages.raw_headers"  # the headers in the client's case, when known
+_URI_SAFE = "/?#[]@!$&'()*+,;=:-._~%"
+_NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9/?#\[\]@!$&'()*+,;=:\-._~%]")
+_NOT_PASSED = ("content-length", "connection")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def read_request(ctx: RequestContext) -> None:
+    """What arrived: the raw (not URL-decoded) path and query, the header names in the client's
+    case, and the ids and time of this request.
+
+    werkzeug's environ decodes the path and loses header case; API Gateway keeps both, so we
+    read `RAW_URI`/`REQUEST_URI` and the raw headers our clients and server hand over."""
+    environ = ctx.environ
+    raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw_uri:
+        if _NEEDS_QUOTING.search(raw_uri):  # WSGI carries the request line as latin-1 text
+            raw_uri = quote(raw_uri.encode("latin-1", "replace"), safe=_URI_SAFE)
+        raw_path, mark, query = raw_uri.partition("?")
+        if not mark:
+            query = environ.get("QUERY_STRING", "")
+        if "://" in raw_path:  # absolute-form request target
+            raw_path = "/" + raw_path.split("://", 1)[1].partition("/")[2]
+        mount = environ.get("SCRIPT_NAME")
+        if mount:  # the gateway is mounted under a prefix
+            mount = quote(mount, safe="/")
+            if raw_path.startswith(mount):
+                raw_path = raw_path[len(mount) :] or "/"
+    else:
+        raw_path = quote(environ.get("PATH_INFO", ""), safe="/")
+        query = environ.get("QUERY_STRING", "")
+    services = ctx.services
+    ctx.method = environ.get("REQUEST_METHOD", "GET").upper()
+    ctx.raw_path = raw_path
+    ctx.query_string = query
+    ctx.source_ip = environ.get("REMOTE_ADDR") or "127.0.0.1"
+    ctx.protocol = environ.get("SERVER_PROTOCOL") or "HTTP/1.1"
+    ctx.host = str(environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or "localhost")
+    ctx.started = services.clock.now()
+    ctx.timer = time.perf_counter()
+    ctx.request_id, ctx.extended_request_id = services.draws.request_ids()
+    raw_headers = environ.get(RAW_HEADERS_KEY) or _headers_from_environ(environ)
+    ctx.headers = forwarded_headers(ctx, raw_headers)
+    ctx.note("Starting execution for request: {}", ctx.request_id)
+
+
+def forwarded_headers(ctx: RequestContext, raw: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The headers as a regional endpoint passes them on: no Content-Length, with the
+    X-Forwarded-* and X-Amzn-Trace-Id headers API Gateway adds."""
+    headers = []
+    forwarded_for = None
+    present = set()
+    for name, value in raw:
+        lowered = name.lower()
+        if lowered in _NOT_PASSED:
+            continue
+        if lowered == "x-forwarded-for":
+            forwarded_for = value
+            continue
+        present.add(lowered)
+        headers.append((name, value))
+    headers.append(
+        ("X-Forwarded-For", f"{forwarded_for}, {ctx.source_ip}" if forwarded_for else ctx.source_ip)
+    )
+    if "x-amzn-trace-id" not in present:
+        headers.append(("X-Amzn-Trace-Id", trace_id(ctx)))
+    if "x-forwarded-port" not in present:
+        headers.append(("X-Forwarded-Port", "443"))
+    if "x-forwarded-proto" not in present:
+        headers.append(("X-Forwarded-Proto", "https"))
+    return headers
+
+
+def read_body(ctx: RequestContext) -> None:
+    """The request body, refused over API Gateway's 10 MB limit."""
+    environ = ctx.environ
+    stream = environ.get("wsgi.input")
+    try:
+        length = max(0, int(environ.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        length = 0
+    if length > MAX_PAYLOAD:
+        raise GatewayFailure(errors.PAYLOAD_TOO_LARGE)
+    if stream is None:
+        return
+    if length:
+        ctx.body = bytes(stream.read(length))
+    elif environ.get("wsgi.input_terminated") or environ.get("HTTP_TRANSFER_ENCODING"):
+        ctx.body = bytes(stream.read(MAX_PAYLOAD + 1))
+        if len(ctx.body) > MAX_PAYLOAD:
+            raise GatewayFailure(errors.PAYLOAD_TOO_LARGE)
+
+
+def parse_query(query: str) -> list[tuple[str, str]]:
+    """Query pairs as API Gateway reads them: `&` and `;` separate, `+` is a space."""
+    pairs = []
+    for part in query.replace(";", "&").split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        pairs.append((unquote_plus(key), unquote_plus(value)))
+    return pairs
+
+
+def is_binary(media_type: str | None, binary_media_types: Sequence[str]) -> bool:
+    """Whether a Content-Type (or Accept) value matches the API's binary media types."""
+    if not media_type or not binary_media_types:
+        return False
+    mime = media_type.split(";")[0].strip().lower()
+    major = mime.split("/")[0]
+    for pattern in binary_media_types:
+        p = pattern.strip().lower().replace("~1", "/")
+        if p in ("*/*", mime) or p == f"{major}/*":
+            return True
+    return False
+
+
+def format_request_time(epoch: float) -> str:
+    """`dd/MMM/yyyy:HH:mm:ss +0000` in English whatever the process locale."""
+    t = time.gmtime(epoch)
+    return (
+        f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:"
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+    )
+
+
+def _headers_from_environ(environ: dict[str, Any]) -> list[tuple[str, str]]:
+    """Headers from a WSGI environ, which has lost their case: restore the usual spelling."""
+    headers = []
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = key[5:]
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            name = key
+        else:
+            continue
+        headers.append(("-".join(p.capitalize() for p in name.split("_")), str(value)))
+    return headers

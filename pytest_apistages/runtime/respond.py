@@ -1,0 +1,145 @@
+"""The two steps every request passes, however it ended: the gateway response (API Gateway's
+answer for a refused or failed request, and its own headers on every answer) and the record
+(the invocation record, the log facts, the metrics, the listeners)."""
+
+from __future__ import annotations
+
+import time
+from types import MappingProxyType
+from typing import Any
+
+from .. import errors
+from ..observe.logs import DATA, ERROR, INFO, RequestLog, log_group_name
+from ..observe.records import Invocation
+from .context import RequestContext, trace_id
+from .request import format_request_time
+
+RECORD_SINK_KEY = "apistages.record_sink"  # a list the invocation record is appended to
+_EMPTY: MappingProxyType[str, str] = MappingProxyType({})
+
+
+def gateway_response(ctx: RequestContext) -> None:
+    failure = ctx.failure
+    if failure is not None:
+        kind = failure.kind
+        ctx.status, ctx.response_body = kind.status, kind.body
+        ctx.response_headers = [("Content-Type", kind.content_type)]
+        if kind.error_type:
+            ctx.response_headers.append(("x-amzn-ErrorType", kind.error_type))
+        if failure.reason:
+            ctx.note(failure.reason, level=ERROR if kind.status >= 500 else INFO)
+    if failure is None or failure.kind is not errors.PAYLOAD_TOO_LARGE:  # that answer has none
+        ctx.response_headers += [
+            ("x-amzn-RequestId", ctx.request_id),
+            ("x-amz-apigw-id", ctx.extended_request_id),
+            ("X-Amzn-Trace-Id", trace_id(ctx)),
+        ]
+    if failure is None:
+        if ctx.settings is not None and ctx.settings.data_trace:
+            body = ctx.response_body.decode("utf-8", "replace")
+            ctx.note("Method response body after transformations: {}", body, level=DATA)
+            ctx.note("Method response headers: {}", dict(ctx.response_headers), level=DATA)
+        ctx.note("Successfully completed execution")
+    completed = ERROR if failure is not None and ctx.status >= 500 else INFO
+    ctx.note("Method completed with status: {}", ctx.status, level=completed)
+
+
+def record(ctx: RequestContext) -> None:
+    """Keep what happened: the invocation record, the request's log facts (rendered when
+    read), the running metrics; then tell the listeners."""
+    match, served = ctx.match, ctx.served
+    canary = served.stage.canary if served is not None else None
+    ctx.record = Invocation(
+        request_id=ctx.request_id,
+        stage=ctx.stage_name,
+        method=ctx.method,
+        path=ctx.path,
+        deployment_id=ctx.deployment.id if ctx.deployment is not None else None,
+        canary=ctx.canary,
+        canary_percent=canary.percent if canary is not None else None,
+        route=match.route.key if match is not None else None,
+        path_parameters=match.path_parameters if match is not None else _EMPTY,
+        stage_variables=ctx.variables if served is not None else _EMPTY,
+        integration=match.route.integration.type if match is not None else None,
+        target=ctx.target,
+        version=ctx.version,
+        status=ctx.status,
+        latency_ms=(time.perf_counter() - ctx.timer) * 1000,
+        integration_latency_ms=ctx.integration_ms,
+        cache_hit=ctx.cache_hit,
+        cache_miss=ctx.cache_miss,
+        throttled=ctx.throttled,
+        api_key_id=ctx.api_key.id if ctx.api_key is not None else None,
+        error=ctx.failure.kind.response_type if ctx.failure is not None else None,
+        timestamp=ctx.started,
+    )
+    services = ctx.services
+    services.records.add(ctx.record, _request_log(ctx) if served is not None else None)
+    for listener in services.listeners:
+        listener(ctx.record)
+    sink = ctx.environ.get(RECORD_SINK_KEY)
+    if sink is not None:
+        sink.append(ctx.record)
+
+
+def _request_log(ctx: RequestContext) -> RequestLog:
+    assert ctx.served is not None
+    stage = ctx.served.stage
+    settings = ctx.settings or stage.settings.for_route(None)
+    access = stage.settings.access_log
+    group = ctx.services.log_group(ctx.stage_name, ctx.canary)
+    if access is None:
+        return RequestLog(group, ctx.started, ctx.request_id, settings, ctx.log)
+    access_group = log_group_name(access.destination) + ("/Canary" if ctx.canary else "")
+    return RequestLog(
+        group, ctx.started, ctx.request_id, settings, ctx.log,
+        access_group, access.format, context_variables(ctx),
+    )  # fmt: skip
+
+
+def context_variables(ctx: RequestContext) -> dict[str, Any]:
+    """The `$context` variables an access log may use, for one served request."""
+    record = ctx.record
+    assert record is not None
+    route = ctx.match.route if ctx.match else None
+    key = ctx.api_key
+    integrated = ctx.integrated
+    return {
+        "accountId": ctx.account_id,
+        "apiId": ctx.api_id,
+        "deploymentId": record.deployment_id,
+        "domainName": ctx.host,
+        "domainPrefix": ctx.host.split(".")[0],
+        "extendedRequestId": ctx.extended_request_id,
+        "httpMethod": ctx.method,
+        "path": ctx.raw_path,
+        "protocol": ctx.protocol,
+        "requestId": ctx.request_id,
+        "requestTime": format_request_time(ctx.started),
+        "requestTimeEpoch": int(ctx.started * 1000),
+        "resourceId": ctx.resource_id if route else None,
+        "resourcePath": route.path if route else None,
+        "stage": ctx.stage_name,
+        "isCanaryRequest": "true" if ctx.canary else "false",
+        "identity.sourceIp": ctx.source_ip,
+        "identity.userAgent": ctx.header("User-Agent"),
+        "identity.apiKey": key.value if key else None,
+        "identity.apiKeyId": key.id if key else None,
+        "identity.caller": None,
+        "identity.user": None,
+        "identity.userArn": None,
+        "identity.accountId": None,
+        "status": record.status,
+        "responseLength": len(ctx.response_body),
+        "responseLatency": round(record.latency_ms),
+        "integrationLatency": round(record.integration_latency_ms) if integrated else None,
+        "integration.latency": round(record.integration_latency_ms) if integrated else None,
+        "integrationStatus": ctx.integration_status,
+        "integration.status": ctx.integration_status,
+        "integration.integrationStatus": ctx.integration_status,
+        "error.responseType": record.error,
+        "error.message": ctx.error_message,
+        "error.messageString": f'"{ctx.error_message}"' if ctx.error_message else None,
+        "xrayTraceId": None,
+        "wafResponseCode": None,
+    }

@@ -1,0 +1,1 @@
+"""Where an API comes from: the `apistages.yaml` config."""

@@ -3,13 +3,16 @@ requests give the same request ids, deployment ids, canary decisions and alias w
 
 from __future__ import annotations
 
+import base64
 import random
 import threading
 import uuid
 from collections.abc import Container
 
 ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-_APIGW_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+# A version 4 UUID: 4 in the version nibble, 10 in the variant's two bits.
+_UUID_BITS = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
+_UUID_VERSION_4 = (0x4 << 76) | (0x2 << 62)
 
 
 class Draws:
@@ -41,11 +44,17 @@ class Draws:
             return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
     def request_ids(self) -> tuple[str, str]:
-        """A request id (UUID) and an extended request id (`x-amz-apigw-id`)."""
+        """A request id (a version 4 UUID) and an extended request id (`x-amz-apigw-id`: 15
+        characters of the URL-safe base64 alphabet and `=`), from one draw."""
         with self._lock:
-            bits = self._ids.getrandbits(128)
-            extended = "".join(self._ids.choice(_APIGW_ID_ALPHABET) for _ in range(15)) + "="
-        return str(uuid.UUID(int=bits, version=4)), extended
+            bits = self._ids.getrandbits(218)
+        request_id = f"{(bits & _UUID_BITS) | _UUID_VERSION_4:032x}"
+        extended = base64.urlsafe_b64encode((bits >> 128).to_bytes(12, "big"))[1:].decode()
+        return (
+            f"{request_id[:8]}-{request_id[8:12]}-{request_id[12:16]}-{request_id[16:20]}-"
+            f"{request_id[20:]}",
+            extended[:15] + "=",
+        )
 
     def new_id(self, length: int, taken: Container[str]) -> str:
         """A lowercase alphanumeric id (like AWS's deployment ids) not in `taken`."""

@@ -3,14 +3,17 @@ accepts for them, and the context object and environment a handler runs with."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .errors import BadRequestError, NotFoundError, did_you_mean
@@ -254,7 +257,7 @@ class LambdaContext:
         self.memory_limit_in_mb = str(fn.memory)
         self.aws_request_id = request_id
         self.log_group_name = f"/aws/lambda/{fn.name}"
-        self.log_stream_name = f"{time.strftime('%Y/%m/%d')}/[{fn.version}]{request_id[:32]}"
+        self.log_stream_name = _log_stream(fn.name, fn.version, time.strftime("%Y/%m/%d"))
         self.identity = None
         self.client_context = None
         self.tenant_id = None
@@ -288,6 +291,14 @@ class LambdaContext:
         return f"<LambdaContext {self.invoked_function_arn} request {self.aws_request_id}>"
 
 
+@lru_cache(maxsize=4096)
+def _log_stream(name: str, version: str, day: str) -> str:
+    """One execution environment's log stream, as Lambda names it: the day, the version and
+    the environment's id (one per function version here, as if each ran warm in one)."""
+    instance = hashlib.sha256(f"{name}:{version}".encode()).hexdigest()[:32]
+    return f"{day}/[{version}]{instance}"
+
+
 @contextmanager
 def function_environment(function: FunctionVersion, runtime: Mapping[str, str]) -> Iterator[None]:
     """The function's environment (the runtime's reserved variables and its own) in
@@ -296,7 +307,7 @@ def function_environment(function: FunctionVersion, runtime: Mapping[str, str]) 
     os.environ is process-wide, so invocations are serialised by a lock. Setting a variable
     through os.environ encodes it and calls putenv each time; here each is encoded once and
     written to both halves os.environ keeps (its byte mapping and the C environment), which
-    cuts the cost of a call about four times. Without that mapping, the plain way is used."""
+    cuts the cost of a call about four times. Elsewhere than POSIX, the plain way is used."""
     variables = {**runtime, **function.environment}
     data = getattr(os.environ, "_data", None)
     with _ENV_LOCK:
@@ -313,10 +324,13 @@ def function_environment(function: FunctionVersion, runtime: Mapping[str, str]) 
                         os.environ[key] = old_text
             return
         raw: dict[bytes, bytes] = data
-        encoded = [(os.fsencode(k), os.fsencode(v)) for k, v in variables.items()]
-        saved = [(name, raw.get(name)) for name, _ in encoded]
-        for name, value in encoded:
-            os.putenv(name, value)
+        saved = []
+        putenv, encoding = os.putenv, sys.getfilesystemencoding()
+        for name_text, value_text in variables.items():
+            name = name_text.encode(encoding, "surrogateescape")
+            value = value_text.encode(encoding, "surrogateescape")
+            saved.append((name, raw.get(name)))
+            putenv(name, value)
             raw[name] = value
         try:
             yield
@@ -326,5 +340,5 @@ def function_environment(function: FunctionVersion, runtime: Mapping[str, str]) 
                     os.unsetenv(name)
                     raw.pop(name, None)
                 else:
-                    os.putenv(name, old)
+                    putenv(name, old)
                     raw[name] = old

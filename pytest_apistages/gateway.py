@@ -38,7 +38,7 @@ from .model import (
 )
 from .observe.logs import LogEvent, log_group_name
 from .observe.metrics import Metrics
-from .observe.records import DEFAULT_MAX_RECORDS, Invocation, Records
+from .observe.records import DEFAULT_MAX_RECORDS, MAX_RECORDS_LIMIT, Invocation, Records
 from .runtime import pipeline
 from .runtime.cache import StageCaches
 from .runtime.context import Served, Services
@@ -117,8 +117,15 @@ class Gateway:
         binary_media_types: Iterable[str] = (),
         max_records: int = DEFAULT_MAX_RECORDS,
     ) -> None:
-        if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
-            raise BadRequestError(f"max_records must be a whole number >= 1, got {max_records!r}")
+        if (
+            isinstance(max_records, bool)
+            or not isinstance(max_records, int)
+            or not 1 <= max_records <= MAX_RECORDS_LIMIT
+        ):
+            raise BadRequestError(
+                f"max_records must be a whole number from 1 to {MAX_RECORDS_LIMIT}, "
+                f"got {max_records!r}"
+            )
         self.api = WorkingApi(ApiDefinition(name, binary_media_types=tuple(binary_media_types)))
         self.seed = seed
         self.seed_origin = f"replay with Gateway(seed={seed})"
@@ -165,11 +172,15 @@ class Gateway:
         return cls.from_config(load_dict(data, base_dir=Path(base_dir)), seed=seed)
 
     @classmethod
-    def from_config(cls, loaded: LoadedConfig, *, seed: int = 0) -> Gateway:
-        """A fresh gateway from a loaded config (validated, its handlers imported)."""
+    def from_config(
+        cls, loaded: LoadedConfig, *, seed: int = 0, max_records: int | None = None
+    ) -> Gateway:
+        """A fresh gateway from a loaded config (validated, its handlers imported);
+        `max_records` overrides the config's."""
         gw = cls(
             loaded.name, api_id=loaded.api_id, region=loaded.region,
-            account_id=loaded.account_id, seed=seed, max_records=loaded.max_records,
+            account_id=loaded.account_id, seed=seed,
+            max_records=max_records or loaded.max_records,
         )  # fmt: skip
         gw.api.definition = loaded.definition
         for fn in loaded.functions:

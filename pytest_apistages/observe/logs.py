@@ -84,12 +84,13 @@ def levels_logged(settings: EffectiveSettings) -> frozenset[str]:
 
 
 def emit(entry: RequestLog) -> None:
-    """Send the request's logged lines to the `pytest_apistages` logger, rendering only the
-    ones a handler would see."""
-    if not logger.isEnabledFor(logging.ERROR):
+    """Send the request's logged lines to the `pytest_apistages` logger, rendering only those
+    at a level the logger lets through (by default, with pytest, only errors)."""
+    enabled = {level for level, number in PYTHON_LEVELS.items() if logger.isEnabledFor(number)}
+    if not enabled or not any(fact[0] in enabled for fact in entry.facts):
         return
     for event in entry.events():
-        if logger.isEnabledFor(PYTHON_LEVELS[event.level]):
+        if event.level in enabled:
             logger.log(PYTHON_LEVELS[event.level], "%s %s", event.group, event.text)
 
 

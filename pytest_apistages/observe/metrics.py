@@ -1,10 +1,11 @@
 """CloudWatch-style metrics for a stage (namespace AWS/ApiGateway), counted as requests happen:
 O(1) per request and per read however many requests were served, and exact for counts, sums,
-minimum and maximum. Percentiles come from values kept to three significant digits (at most
-0.5 % off; CloudWatch's own percentiles are approximate too)."""
+minimum and maximum. Percentiles come from values kept to 9 significant bits: exact for whole
+milliseconds up to 512, else at most 0.4 % low (CloudWatch's percentiles are approximate too)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -31,13 +32,13 @@ class Statistics:
 @dataclass
 class Latencies:
     """A running latency distribution: exact count, sum, minimum and maximum, and a histogram
-    of values rounded to three significant digits for the percentiles."""
+    of values cut to 9 significant bits for the percentiles (an HDR histogram's idea)."""
 
     count: int = 0
     total: float = 0.0
     minimum: float = float("inf")
     maximum: float = float("-inf")
-    histogram: dict[float, int] = field(default_factory=dict)
+    histogram: dict[int, int] = field(default_factory=dict)  # bucket key -> count
 
     def add(self, value: float) -> None:
         self.count += 1
@@ -46,17 +47,17 @@ class Latencies:
             self.minimum = value
         if value > self.maximum:
             self.maximum = value
-        key = float(f"{value:.3g}")
+        key = _bucket(value)
         self.histogram[key] = self.histogram.get(key, 0) + 1
 
     def percentile(self, p: float) -> float:
         """Nearest rank, as CloudWatch's pNN statistics approximate; within [min, max]."""
         rank = max(1, -(-self.count * p // 100))
         seen = 0
-        for value in sorted(self.histogram):
-            seen += self.histogram[value]
+        for key in sorted(self.histogram):
+            seen += self.histogram[key]
             if seen >= rank:
-                return min(max(value, self.minimum), self.maximum)
+                return min(max(_value(key), self.minimum), self.maximum)
         return self.maximum
 
     def statistics(self) -> Statistics:
@@ -70,6 +71,19 @@ class Latencies:
             self.percentile(50),
             self.percentile(99),
         )
+
+
+def _bucket(value: float) -> int:
+    """An ordered key for `value` (>= 0): its binary exponent, then 9 bits of mantissa."""
+    if value <= 0:
+        return 0
+    mantissa, exponent = math.frexp(value)
+    return (exponent + 1100) * 512 + int(mantissa * 512)
+
+
+def _value(key: int) -> float:
+    exponent, mantissa = divmod(key, 512)
+    return math.ldexp(mantissa, exponent - 1100 - 9) if key else 0.0
 
 
 @dataclass

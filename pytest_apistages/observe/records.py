@@ -12,6 +12,7 @@ from .logs import LogEvent, RequestLog, emit
 from .metrics import Metrics, Tally
 
 DEFAULT_MAX_RECORDS = 10_000
+MAX_RECORDS_LIMIT = 10_000_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from ..clients import StageClient  # noqa: E402
 from ..errors import ApiStagesError, ConfigError, did_you_mean  # noqa: E402
 from ..gateway import Gateway  # noqa: E402
 from ..live import STAGE_PLACEHOLDER, LiveStageClient, check_base_url, skip_live  # noqa: E402
+from ..observe.records import DEFAULT_MAX_RECORDS, MAX_RECORDS_LIMIT  # noqa: E402
 from ..sources.config import LoadedConfig, load_file  # noqa: E402
 from . import hookspecs  # noqa: E402
 from .summary import RunSummary  # noqa: E402
@@ -24,6 +25,7 @@ from .summary import RunSummary  # noqa: E402
 DEFAULT_CONFIG = "apistages.yaml"
 CONFIG_KEY = pytest.StashKey[LoadedConfig | None]()
 SEED_KEY = pytest.StashKey[int]()
+MAX_RECORDS_KEY = pytest.StashKey[int | None]()
 BASE_URL_KEY = pytest.StashKey[str | None]()
 SUMMARY_KEY = pytest.StashKey[RunSummary]()
 _WORKER_OUTPUT = "apistages_summary"
@@ -59,6 +61,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("apistages_config", f"gateway config file (default: {DEFAULT_CONFIG})")
     parser.addini("apistages_seed", "run seed for gateway randomness (default 0)", default="0")
+    parser.addini(
+        "apistages_max_records",
+        f"invocation records (and their log lines) each gateway keeps (default: the config's "
+        f"max_records, else {DEFAULT_MAX_RECORDS})",
+    )
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -80,6 +87,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("help", False):
         return  # `pytest --help` works while the config file (or the ini seed) is broken
     config.stash[SEED_KEY] = _run_seed(config)
+    config.stash[MAX_RECORDS_KEY] = _max_records(config)
     base_url = config.getoption("apistages_base_url")
     try:
         config.stash[BASE_URL_KEY] = check_base_url(base_url) if base_url is not None else None
@@ -166,7 +174,11 @@ def gateway(request: pytest.FixtureRequest) -> Gateway:
         skip_live("the gateway fixture")
     loaded = config.stash[CONFIG_KEY]
     seed = _test_seed(config.stash[SEED_KEY], request.node.nodeid)
-    gw = Gateway.from_config(loaded, seed=seed) if loaded is not None else Gateway(seed=seed)
+    max_records = config.stash[MAX_RECORDS_KEY]
+    if loaded is not None:
+        gw = Gateway.from_config(loaded, seed=seed, max_records=max_records)
+    else:
+        gw = Gateway(seed=seed, max_records=max_records or DEFAULT_MAX_RECORDS)
     gw.seed_origin = (
         f"derived from run seed {config.stash[SEED_KEY]} and the test id; "
         f"replay with --apistages-seed {config.stash[SEED_KEY]}"
@@ -340,6 +352,18 @@ def _run_seed(config: pytest.Config) -> int:
         return int(raw)
     except ValueError:
         raise pytest.UsageError(f"ini apistages_seed: expected an integer, got {raw!r}") from None
+
+
+def _max_records(config: pytest.Config) -> int | None:
+    raw = str(config.getini("apistages_max_records") or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_RECORDS_LIMIT:
+        raise pytest.UsageError(
+            f"ini apistages_max_records: expected a whole number from 1 to {MAX_RECORDS_LIMIT}, "
+            f"got {raw!r}"
+        )
+    return int(raw)
 
 
 def _test_seed(run_seed: int, nodeid: str) -> int:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..usage import ApiKey, ApiKeys, Throttle, UsagePlan, UsagePlans
     from .cache import StageCaches
     from .integrations.http import Backends
-    from .limits import Limiter
+    from .limits import Level, Limiter
 
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 
@@ -50,6 +50,8 @@ class Served:
     deployment: Deployment
     canary: Deployment | None = None
     canary_variables: Mapping[str, str] = field(default_factory=dict)
+    # worked out once per snapshot: each route's stage throttle (a limits.Level)
+    method_levels: dict[str, Level] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass

@@ -3,7 +3,10 @@ settings and account, in AWS's order, then the usage plan's quota."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .. import errors
+from ..usage import Throttle
 from .context import GatewayFailure, RequestContext
 from .limits import Level
 
@@ -20,17 +23,17 @@ def throttle(ctx: RequestContext) -> None:
             levels.append(Level(bucket, per_method.rate, per_method.burst))
         if plan.throttle is not None:
             levels.append(Level(("plan", plan.id, key.id), plan.throttle.rate, plan.throttle.burst))
-    # Stage settings change only with the stage, so its last update bounds when they changed.
-    levels.append(
-        Level(
+    method_level = ctx.served.method_levels.get(route.key)
+    if method_level is None:
+        # Stage settings change only with the stage, so its last update bounds when they did.
+        method_level = ctx.served.method_levels[route.key] = Level(
             ("method", ctx.stage_name, route.key),
             settings.throttling_rate,
             settings.throttling_burst,
             since=ctx.served.stage.last_updated_date,
         )
-    )
-    account = services.account_throttle
-    levels.append(Level(("account",), account.rate, account.burst))
+    levels.append(method_level)
+    levels.append(_account_level(services.account_throttle))
     now = services.clock.now()
     blocked = services.limiter.admit(levels, now)
     exhausted = (
@@ -54,6 +57,11 @@ def throttle(ctx: RequestContext) -> None:
             f"Key quota exhausted for Usage Plan ID {plan.id}. Quota Limit: {plan.quota.limit} "
             f"Period: {plan.quota.period}",
         )
+
+
+@lru_cache(maxsize=64)
+def _account_level(throttle: Throttle) -> Level:
+    return Level(("account",), throttle.rate, throttle.burst)
 
 
 def _throttle_message(ctx: RequestContext, level: str, rate: float, burst: int) -> str:

@@ -40,7 +40,7 @@ from ..model import (
     frozen_map,
     parse_route_key,
 )
-from ..observe.records import DEFAULT_MAX_RECORDS
+from ..observe.records import DEFAULT_MAX_RECORDS, MAX_RECORDS_LIMIT
 from ..settings import updated_settings
 from ..usage import ApiKeys, UsagePlans, throttle_from
 
@@ -517,7 +517,7 @@ def _load(root: _Node, base_dir: Path) -> LoadedConfig:
         raise root.error("the config is empty", "it needs at least api.routes and stages")
     top = root.mapping(
         ("api", "functions", "backends", "deployments", "stages", "api_keys", "usage_plans",
-         "account")
+         "account", "max_records")
     )  # fmt: skip
     if "api" not in top:
         raise root.error("missing 'api'", "add api: {name: ..., routes: {...}}")
@@ -594,9 +594,12 @@ def _load(root: _Node, base_dir: Path) -> LoadedConfig:
             with parts["throttling"].located():
                 throttle_from("account.throttling", parts["throttling"].value)
             account = parts["throttling"].value
+    max_records = DEFAULT_MAX_RECORDS
+    if "max_records" in top:
+        max_records = top["max_records"].integer(1, MAX_RECORDS_LIMIT, " records")
     return LoadedConfig(
         root.source, name, api_id, region, account_id, definition, deployments, functions,
-        backends, stages, tuple(keys), tuple(plans), account,
+        backends, stages, tuple(keys), tuple(plans), account, max_records,
     )  # fmt: skip
 
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from typing import Any
 from urllib.parse import quote, unquote_plus
+
+from werkzeug.datastructures import EnvironHeaders
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wsgi import get_input_stream
 
 from .. import errors
 from .context import GatewayFailure, RequestContext, trace_id
@@ -54,7 +57,8 @@ def read_request(ctx: RequestContext) -> None:
     ctx.started = services.clock.now()
     ctx.timer = time.perf_counter()
     ctx.request_id, ctx.extended_request_id = services.draws.request_ids()
-    raw_headers = environ.get(RAW_HEADERS_KEY) or _headers_from_environ(environ)
+    # An environ has lost the headers' case; our clients and server pass them on as sent.
+    raw_headers = environ.get(RAW_HEADERS_KEY) or list(EnvironHeaders(environ).items())
     ctx.headers = forwarded_headers(ctx, raw_headers)
     ctx.note("Starting execution for request: {}", ctx.request_id)
 
@@ -87,23 +91,14 @@ def forwarded_headers(ctx: RequestContext, raw: list[tuple[str, str]]) -> list[t
 
 
 def read_body(ctx: RequestContext) -> None:
-    """The request body, refused over API Gateway's 10 MB limit."""
-    environ = ctx.environ
-    stream = environ.get("wsgi.input")
-    try:
-        length = max(0, int(environ.get("CONTENT_LENGTH") or 0))
-    except ValueError:
-        length = 0
-    if length > MAX_PAYLOAD:
-        raise GatewayFailure(errors.PAYLOAD_TOO_LARGE)
-    if stream is None:
+    """The request body, refused over API Gateway's 10 MB limit (werkzeug's stream enforces
+    it, for a Content-Length and for a chunked body the server terminates)."""
+    if "wsgi.input" not in ctx.environ:
         return
-    if length:
-        ctx.body = bytes(stream.read(length))
-    elif environ.get("wsgi.input_terminated") or environ.get("HTTP_TRANSFER_ENCODING"):
-        ctx.body = bytes(stream.read(MAX_PAYLOAD + 1))
-        if len(ctx.body) > MAX_PAYLOAD:
-            raise GatewayFailure(errors.PAYLOAD_TOO_LARGE)
+    try:
+        ctx.body = get_input_stream(ctx.environ, max_content_length=MAX_PAYLOAD).read()
+    except RequestEntityTooLarge:
+        raise GatewayFailure(errors.PAYLOAD_TOO_LARGE) from None
 
 
 def parse_query(query: str) -> list[tuple[str, str]]:
@@ -137,17 +132,3 @@ def format_request_time(epoch: float) -> str:
         f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:"
         f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
     )
-
-
-def _headers_from_environ(environ: dict[str, Any]) -> list[tuple[str, str]]:
-    """Headers from a WSGI environ, which has lost their case: restore the usual spelling."""
-    headers = []
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            name = key[5:]
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            name = key
-        else:
-            continue
-        headers.append(("-".join(p.capitalize() for p in name.split("_")), str(value)))
-    return headers

@@ -103,6 +103,13 @@ PAYLOAD_TOO_LARGE = GatewayErrorKind(
     None,
     content_type="text; charset=utf-8",
 )
+# A body shorter than its Content-Length (the client stopped sending): our choice of answer.
+TRUNCATED_BODY = GatewayErrorKind(
+    "DEFAULT_4XX",
+    400,
+    b'{"message":"Bad Request"}',
+    "BadRequestException",
+)
 INVALID_API_KEY = GatewayErrorKind(
     "INVALID_API_KEY",
     403,

@@ -229,8 +229,10 @@ def _listed(names: Mapping[str, Any]) -> str:
     return ", ".join(names) or "none"
 
 
+@lru_cache(maxsize=4096)
 def parse_reference(reference: str) -> tuple[str, str | None]:
-    """Split a function reference into name and qualifier (version or alias)."""
+    """Split a function reference into name and qualifier (version or alias); a reference
+    is parsed once per process."""
     ref = reference.strip()
     uri = _INVOCATION_URI.match(ref)
     if uri:

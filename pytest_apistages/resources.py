@@ -164,10 +164,11 @@ def _walk(
 
 
 def _method(node: Resource[T], method: str) -> T | None:
+    """A request's verb finds its own method, else ANY; `ANY` itself is no request verb."""
+    if method not in _ANY_COVERS:
+        return None
     found = node.methods.get(method)
-    if found is None and method in _ANY_COVERS:
-        found = node.methods.get("ANY")
-    return found
+    return node.methods.get("ANY") if found is None else found
 
 
 def _key(value: Any) -> str:

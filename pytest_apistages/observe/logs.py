@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,19 +86,40 @@ def levels_logged(settings: EffectiveSettings) -> frozenset[str]:
 def emit(entry: RequestLog) -> None:
     """Send the request's logged lines to the `pytest_apistages` logger, rendering only those
     at a level the logger lets through (by default, with pytest, only errors)."""
-    enabled = {level for level, number in PYTHON_LEVELS.items() if logger.isEnabledFor(number)}
-    if not enabled or not any(fact[0] in enabled for fact in entry.facts):
+    if logger.isEnabledFor(logging.INFO):
+        enabled = {lv for lv, number in PYTHON_LEVELS.items() if logger.isEnabledFor(number)}
+    elif logger.isEnabledFor(logging.ERROR):
+        enabled = {ERROR}
+    else:
+        return
+    if not any(fact[0] in enabled for fact in entry.facts):
         return
     for event in entry.events():
         if event.level in enabled:
             logger.log(PYTHON_LEVELS[event.level], "%s %s", event.group, event.text)
 
 
+class Deferred:
+    """A fact's argument worked out only if the line is rendered: `fn(*args)`, where the
+    arguments are values that no longer change."""
+
+    __slots__ = ("fn", "args")
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        self.fn, self.args = fn, args
+
+
 def render(template: str, args: tuple[Any, ...]) -> str:
     """A fact as text; a mapping prints as API Gateway's execution log prints a map."""
     if not args:
         return template
-    return template.format(*(java_map(a) if isinstance(a, Mapping) else a for a in args))
+    return template.format(*(_text(a) for a in args))
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, Deferred):
+        value = value.fn(*value.args)
+    return java_map(value) if isinstance(value, Mapping) else value
 
 
 def java_map(values: Mapping[str, Any]) -> str:

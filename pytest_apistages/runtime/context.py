@@ -106,7 +106,7 @@ class EndpointResponse:
     body: bytes
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class RequestContext:
     """What the steps know about one request so far, and the answer once there is one."""
 
@@ -122,6 +122,7 @@ class RequestContext:
     host: str = ""
     request_id: str = ""
     extended_request_id: str = ""
+    trace_id: str = ""  # X-Amzn-Trace-Id
     started: float = 0.0
     timer: float = 0.0
     body: bytes = b""
@@ -218,7 +219,3 @@ def resource_id(api_id: str, path: str) -> str:
     out once per API and resource path in the process."""
     digest = hashlib.sha256(f"{api_id}{path}".encode()).digest()
     return "".join(_ID_ALPHABET[b % 36] for b in digest[:6])
-
-
-def trace_id(ctx: RequestContext) -> str:
-    return f"Root=1-{int(ctx.started):08x}-{ctx.request_id.replace('-', '')[:24]}"

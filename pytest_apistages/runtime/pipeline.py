@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.http import HTTP_STATUS_CODES
 
 from .. import errors
+from ..observe.logs import Deferred
 from .cache import cache_lookup, cache_store
 from .context import GatewayFailure, RequestContext, Services, UndefinedStageVariable
 from .integrations import KINDS
 from .keys import check_api_key
-from .request import parse_query, read_body, read_request
+from .request import query_map, read_body, read_request
 from .respond import gateway_response, record
 from .throttling import throttle
 
@@ -79,7 +80,7 @@ def match_route(ctx: RequestContext) -> None:
     ctx.settings = ctx.served.stage.settings.for_route(ctx.match.route.key)
     ctx.note("HTTP Method: {}, Resource Path: {}", ctx.method, ctx.path)
     ctx.note("Method request path: {}", ctx.match.path_parameters)
-    ctx.note("Method request query string: {}", dict(parse_query(ctx.query_string)))
+    ctx.note("Method request query string: {}", Deferred(query_map, ctx.query_string))
     if ctx.settings.data_trace:
         ctx.note("Method request headers: {}", dict(ctx.headers), level="DATA")
         body = ctx.body.decode("utf-8", "replace") if ctx.body else ""

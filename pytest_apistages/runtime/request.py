@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from urllib.parse import quote, unquote_plus
 
 from werkzeug.datastructures import EnvironHeaders
-from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.wsgi import get_input_stream
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+from werkzeug.wsgi import get_content_length, get_input_stream
 
 from .. import errors
-from .context import GatewayFailure, RequestContext, trace_id
+from .context import GatewayFailure, RequestContext
 
 MAX_PAYLOAD = 10 * 1024 * 1024
 RAW_HEADERS_KEY = "apistages.raw_headers"  # the headers in the client's case, when known
@@ -57,6 +57,7 @@ def read_request(ctx: RequestContext) -> None:
     ctx.started = services.clock.now()
     ctx.timer = time.perf_counter()
     ctx.request_id, ctx.extended_request_id = services.draws.request_ids()
+    ctx.trace_id = f"Root=1-{int(ctx.started):08x}-{ctx.request_id.replace('-', '')[:24]}"
     # An environ has lost the headers' case; our clients and server pass them on as sent.
     raw_headers = environ.get(RAW_HEADERS_KEY) or list(EnvironHeaders(environ).items())
     ctx.headers = forwarded_headers(ctx, raw_headers)
@@ -82,7 +83,7 @@ def forwarded_headers(ctx: RequestContext, raw: list[tuple[str, str]]) -> list[t
         ("X-Forwarded-For", f"{forwarded_for}, {ctx.source_ip}" if forwarded_for else ctx.source_ip)
     )
     if "x-amzn-trace-id" not in present:
-        headers.append(("X-Amzn-Trace-Id", trace_id(ctx)))
+        headers.append(("X-Amzn-Trace-Id", ctx.trace_id))
     if "x-forwarded-port" not in present:
         headers.append(("X-Forwarded-Port", "443"))
     if "x-forwarded-proto" not in present:
@@ -91,14 +92,27 @@ def forwarded_headers(ctx: RequestContext, raw: list[tuple[str, str]]) -> list[t
 
 
 def read_body(ctx: RequestContext) -> None:
-    """The request body, refused over API Gateway's 10 MB limit (werkzeug's stream enforces
-    it, for a Content-Length and for a chunked body the server terminates)."""
-    if "wsgi.input" not in ctx.environ:
+    """The request body, refused over API Gateway's 10 MB limit: a declared Content-Length
+    over it at once, a chunked body (terminated by the server) once it passes it. werkzeug's
+    stream stops at the declared length; a client that sends less is answered 400."""
+    environ = ctx.environ
+    if "wsgi.input" not in environ:
         return
+    declared = get_content_length(environ)
+    if declared is not None and declared > MAX_PAYLOAD:
+        raise GatewayFailure(errors.PAYLOAD_TOO_LARGE)
     try:
-        ctx.body = get_input_stream(ctx.environ, max_content_length=MAX_PAYLOAD).read()
+        ctx.body = get_input_stream(environ, max_content_length=MAX_PAYLOAD + 1).read(
+            MAX_PAYLOAD + 1
+        )
     except RequestEntityTooLarge:
         raise GatewayFailure(errors.PAYLOAD_TOO_LARGE) from None
+    except ClientDisconnected:
+        raise GatewayFailure(
+            errors.TRUNCATED_BODY, f"The body ended before its Content-Length ({declared})"
+        ) from None
+    if len(ctx.body) > MAX_PAYLOAD:
+        raise GatewayFailure(errors.PAYLOAD_TOO_LARGE)
 
 
 def parse_query(query: str) -> list[tuple[str, str]]:
@@ -110,6 +124,11 @@ def parse_query(query: str) -> list[tuple[str, str]]:
         key, _, value = part.partition("=")
         pairs.append((unquote_plus(key), unquote_plus(value)))
     return pairs
+
+
+def query_map(query: str) -> dict[str, str]:
+    """The query parameters as the execution log shows them: the last value of each."""
+    return dict(parse_query(query))
 
 
 def is_binary(media_type: str | None, binary_media_types: Sequence[str]) -> bool:

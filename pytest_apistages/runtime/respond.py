@@ -11,7 +11,7 @@ from typing import Any
 from .. import errors
 from ..observe.logs import DATA, ERROR, INFO, RequestLog, log_group_name
 from ..observe.records import Invocation
-from .context import RequestContext, trace_id
+from .context import RequestContext
 from .request import format_request_time
 
 RECORD_SINK_KEY = "apistages.record_sink"  # a list the invocation record is appended to
@@ -32,7 +32,7 @@ def gateway_response(ctx: RequestContext) -> None:
         ctx.response_headers += [
             ("x-amzn-RequestId", ctx.request_id),
             ("x-amz-apigw-id", ctx.extended_request_id),
-            ("X-Amzn-Trace-Id", trace_id(ctx)),
+            ("X-Amzn-Trace-Id", ctx.trace_id),
         ]
     if failure is None:
         if ctx.settings is not None and ctx.settings.data_trace:

@@ -26,7 +26,6 @@ from ..context import (
     GatewayFailure,
     RequestContext,
     UndefinedStageVariable,
-    trace_id,
 )
 from ..request import parse_query
 
@@ -85,7 +84,7 @@ def request(ctx: RequestContext) -> None:
         headers.append(("User-Agent", f"AmazonAPIGateway_{ctx.api_id}"))
     # The forwarded request headers already carry the request's trace id: send it once.
     if not any(k.lower() == "x-amzn-trace-id" for k, _ in headers):
-        headers.append(("X-Amzn-Trace-Id", trace_id(ctx)))
+        headers.append(("X-Amzn-Trace-Id", ctx.trace_id))
     target = f"{url.scheme}://{url.netloc}{url.path or '/'}" + (f"?{query}" if query else "")
     ctx.endpoint = EndpointRequest(method, target, url.netloc, url.path or "/", query, headers)
     ctx.note("Endpoint request URI: {}", target)

@@ -108,11 +108,14 @@ def read_body(ctx: RequestContext) -> None:
     except RequestEntityTooLarge:
         raise GatewayFailure(errors.PAYLOAD_TOO_LARGE) from None
     except ClientDisconnected:
-        raise GatewayFailure(
-            errors.TRUNCATED_BODY, f"The body ended before its Content-Length ({declared})"
-        ) from None
+        ctx.body = b""
     if len(ctx.body) > MAX_PAYLOAD:
         raise GatewayFailure(errors.PAYLOAD_TOO_LARGE)
+    if declared is not None and len(ctx.body) < declared:
+        raise GatewayFailure(
+            errors.TRUNCATED_BODY,
+            f"The body ended after {len(ctx.body)} bytes, before its Content-Length ({declared})",
+        )
 
 
 def parse_query(query: str) -> list[tuple[str, str]]:

@@ -6,13 +6,18 @@ from __future__ import annotations
 import base64
 import random
 import threading
-import uuid
 from collections.abc import Container
 
 ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 # A version 4 UUID: 4 in the version nibble, 10 in the variant's two bits.
 _UUID_BITS = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
 _UUID_VERSION_4 = (0x4 << 76) | (0x2 << 62)
+
+
+def _uuid4(bits: int) -> str:
+    """The version 4 UUID of the low 128 bits, formatted as uuid.UUID would (faster)."""
+    text = f"{(bits & _UUID_BITS) | _UUID_VERSION_4:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:32]}"
 
 
 class Draws:
@@ -40,21 +45,18 @@ class Draws:
             return self._alias.random()
 
     def uuid(self) -> str:
+        """A version 4 UUID."""
         with self._lock:
-            return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+            bits = self._ids.getrandbits(128)
+        return _uuid4(bits)
 
     def request_ids(self) -> tuple[str, str]:
         """A request id (a version 4 UUID) and an extended request id (`x-amz-apigw-id`: 15
         characters of the URL-safe base64 alphabet and `=`), from one draw."""
         with self._lock:
             bits = self._ids.getrandbits(218)
-        request_id = f"{(bits & _UUID_BITS) | _UUID_VERSION_4:032x}"
         extended = base64.urlsafe_b64encode((bits >> 128).to_bytes(12, "big"))[1:].decode()
-        return (
-            f"{request_id[:8]}-{request_id[8:12]}-{request_id[12:16]}-{request_id[16:20]}-"
-            f"{request_id[20:]}",
-            extended[:15] + "=",
-        )
+        return _uuid4(bits), extended + "="
 
     def new_id(self, length: int, taken: Container[str]) -> str:
         """A lowercase alphanumeric id (like AWS's deployment ids) not in `taken`."""

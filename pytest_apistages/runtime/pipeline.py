@@ -142,7 +142,7 @@ def handle(services: Services, environ: dict[str, Any]) -> RequestContext:
             if ctx.answered:
                 break
     except GatewayFailure as failure:
-        ctx.failure = failure
+        ctx.failure = failure.with_traceback(None)  # its frames would hold the context
     for step in EVERY_REQUEST:
         step(ctx)
     return ctx

@@ -1,100 +1,94 @@
-"""Per-request cost of the gateway, measured side by side with a bare werkzeug app in one run.
+"""The performance targets of pytest-apistages, each measured side by side in one run.
 
-    python3 benchmarks/run.py [--requests N]
+    python3 benchmarks/run.py            # the full suite, under 3 minutes on 2 cores
+    python3 benchmarks/run.py --quick    # a ~20 s smoke run (fewer rounds, shorter windows)
 
-Prints microseconds per request for each path through the gateway and its ratio to the same
-request against a plain WSGI app through the same werkzeug test client (the floor we add to)."""
+Each comparison runs its sides in interleaved rounds and reports the median per-round cost
+(see harness.py for why). Each row prints the gateway's figure, the baseline's, their ratio,
+the target and PASS, MISS or SKIP; notes under the table say how rows were measured."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
+import datetime
+import os
+import platform
+import sys
 import time
-from collections.abc import Callable
+from importlib import metadata
 
-from werkzeug.test import Client
-from werkzeug.wrappers import Request, Response
+from harness import COLUMNS, Row, format_row
+from rows import FULL, QUICK, ROWS, Plan, deploy_latency_row, deploy_memory_row, request_memory_row
 
-from pytest_apistages import Gateway
-
-
-@Request.application  # type: ignore[arg-type]
-def bare_app(request: Request) -> Response:
-    return Response(json.dumps({"id": 1}), mimetype="application/json")
+FULL_BUDGET_S = 170.0  # the whole run: the memory rows get what the others leave
+QUICK_BUDGET_S = 19.0
+DEPLOY_MEMORY_SHARE = 0.3  # of the time left for the two memory rows
+SPAWN_S = 1.5  # starting a fresh interpreter and importing the package, per memory row
 
 
-def handler(event: dict, context: object) -> dict:
-    return {"statusCode": 200, "body": json.dumps({"id": event["pathParameters"]["id"]})}
-
-
-def build() -> Gateway:
-    gw = Gateway("bench")
-    gw.functions.register("pets", handler)
-    gw.functions.publish_version("pets")
-    gw.functions.set_alias("pets", "live", "1")
-    gw.backends.mount("pets.internal", bare_app)
-    gw.api.put_route("GET /mock/{id}", {"type": "MOCK", "body": '{"id": 1}'})
-    gw.api.put_route("GET /lambda/{id}", "pets:${stageVariables.alias}")
-    gw.api.put_route("GET /http/{id}", "http://pets.internal/pets/{id}")
-    for i in range(200):  # a realistic number of other routes to match past
-        gw.api.put_route(f"GET /other{i}/{{id}}", {"type": "MOCK"})
-    gw.deploy("prod", variables={"alias": "live"})
-    return gw
-
-
-def per_request_us(call: Callable[[], object], n: int) -> float:
-    for _ in range(min(200, n)):
-        call()
-    start = time.perf_counter()
-    for _ in range(n):
-        call()
-    return (time.perf_counter() - start) / n * 1e6
-
-
-def side_by_side_us(
-    first: Callable[[], object], second: Callable[[], object], n: int
-) -> tuple[float, float]:
-    """Both costs measured in alternating rounds of 500 and summarised by the median round, so
-    drift and noise (GC, the machine's other work) hit both alike."""
-    rounds: list[list[float]] = [[], []]
-    for _ in range(max(1, n // 500)):
-        for i, call in enumerate((first, second)):
-            start = time.perf_counter()
-            for _ in range(500):
-                call()
-            rounds[i].append((time.perf_counter() - start) / 500 * 1e6)
-    return statistics.median(rounds[0]), statistics.median(rounds[1])
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=10_000)
-    n = parser.parse_args().requests
-    gw = build()
-    api = gw.client("prod")
-    bare = Client(bare_app)
-    baseline = per_request_us(lambda: bare.get("/pets/1"), n)
-    print(f"{n} requests each; werkzeug test client to a bare WSGI app: {baseline:.1f} us/request")
-    print(f"{'path':<28}{'us/request':>12}{'x bare':>10}")
-    for label, path in [
-        ("MOCK", "/mock/1"),
-        ("AWS_PROXY (alias)", "/lambda/1"),
-        ("HTTP_PROXY (mounted)", "/http/1"),
-        ("no route (403)", "/nothing"),
-    ]:
-        cost = per_request_us(lambda p=path: api.get(p), n)
-        print(f"{label:<28}{cost:>12.1f}{cost / baseline:>10.1f}")
-    gw.api.put_route("GET /lambda/{id}", "pets:live")
-    gw.deploy_canary("prod", percent=10, variables={"alias": "live"})
-    off_canary = gw.client("prod", canary=False)
-    plain, split = side_by_side_us(
-        lambda: off_canary.get("/lambda/1"), lambda: api.get("/lambda/1"), n
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor() or cpu
+    versions = ", ".join(
+        f"{name} {_version(name)}" for name in ("werkzeug", "requests", "responses", "moto")
     )
-    print(f"{'AWS_PROXY, 10 % canary split':<28}{split:>12.1f}{split / baseline:>10.1f}")
-    print(f"canary split vs the same request without the draw: {split / plain:.2f}x")
-    print(f"invocation records kept: {len(gw.invocations())}")
+    return (
+        f"{datetime.date.today()}  {os.cpu_count()} cores ({cpu}), Python "
+        f"{platform.python_version()}, {versions}"
+    )
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def run(plan: Plan, deadline: float) -> list[Row]:
+    """Every row, printed as it completes; the memory rows stop by `deadline` (perf_counter)."""
+    rows: list[Row] = []
+
+    def emit(new: list[Row]) -> None:
+        for row in new:
+            print(format_row(row), flush=True)
+        rows.extend(new)
+
+    for measure in ROWS:
+        emit(measure(plan))
+    emit([deploy_latency_row(plan)])
+    left = deadline - time.perf_counter() - 2 * SPAWN_S
+    emit([deploy_memory_row(max(2.0, left * DEPLOY_MEMORY_SHARE))])
+    left = deadline - time.perf_counter() - SPAWN_S
+    emit([request_memory_row(plan, max(3.0, left))])
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a ~20 s smoke run")
+    args = parser.parse_args(argv)
+    plan, budget = (QUICK, QUICK_BUDGET_S) if args.quick else (FULL, FULL_BUDGET_S)
+    started = time.perf_counter()  # after the imports, which take about a second
+    print(machine())
+    print(f"{'quick smoke run' if plan.quick else 'full run'}; us = microseconds per request")
+    print(COLUMNS)
+    rows = run(plan, started + budget)
+    print("\nnotes:")
+    for row in rows:
+        if row.note:
+            print(f"  {row.label}: {row.note}")
+    verdicts = [row.verdict for row in rows]
+    print(
+        f"\n{verdicts.count('PASS')} PASS, {verdicts.count('MISS')} MISS, "
+        f"{verdicts.count('SKIP')} SKIP in {time.perf_counter() - started:.0f} s"
+    )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -4,7 +4,6 @@ interception through `responses` (`gw.intercept`), and a real werkzeug server on
 
 from __future__ import annotations
 
-import io
 import re
 import threading
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from werkzeug.wrappers import Request
 from .observe.records import Invocation
 from .resources import HTTP_METHODS
 from .runtime.pipeline import FORCE_CANARY_KEY, handle, wire
-from .runtime.request import RAW_HEADERS_KEY
+from .runtime.request import RAW_HEADERS_KEY, environ_for
 from .runtime.respond import RECORD_SINK_KEY
 
 if TYPE_CHECKING:
@@ -154,8 +153,7 @@ def intercept(gateway: Gateway) -> Iterator[responses.RequestsMock]:
 
 
 def _serve_prepared(gateway: Gateway, request: requests.PreparedRequest) -> Any:
-    """Hand a prepared request to the pipeline as the WSGI environ a server would make of it
-    (built here: werkzeug's EnvironBuilder would re-encode what requests already encoded)."""
+    """Hand a prepared request to the pipeline as the WSGI environ a server would make of it."""
     body: Any = request.body
     if isinstance(body, str):
         body = body.encode("utf-8")
@@ -164,36 +162,13 @@ def _serve_prepared(gateway: Gateway, request: requests.PreparedRequest) -> Any:
     elif body is not None and not isinstance(body, bytes):
         # A generator body, which requests sends chunked: the gateway reads it whole.
         body = b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in body)
-    data = body or b""
     url = (request.url or "/").partition("#")[0]  # a fragment never goes on the wire
     scheme, rest = url.split("://", 1)
     netloc, _, target = rest.partition("/")
-    target = "/" + target
     headers = [("Host", netloc), *map(_text_header, request.headers.items())]
-    content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
-    host, _, port = netloc.partition(":")
-    environ = {
-        "REQUEST_METHOD": (request.method or "GET").upper(),
-        "SCRIPT_NAME": "",
-        "PATH_INFO": target.partition("?")[0],
-        "QUERY_STRING": target.partition("?")[2],
-        "REQUEST_URI": target,
-        "RAW_URI": target,
-        "SERVER_NAME": host,
-        "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": netloc,
-        "CONTENT_TYPE": content_type,
-        "CONTENT_LENGTH": str(len(data)) if data else "",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scheme,
-        "wsgi.input": io.BytesIO(data),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        RAW_HEADERS_KEY: headers,
-    }
+    environ = environ_for(
+        request.method or "GET", scheme, netloc, "/" + target, headers, body or b""
+    )
     return wire(handle(gateway.services, environ))
 
 

@@ -50,6 +50,14 @@ class Latencies:
         key = _bucket(value)
         self.histogram[key] = self.histogram.get(key, 0) + 1
 
+    def merge(self, other: Latencies) -> None:
+        self.count += other.count
+        self.total += other.total
+        self.minimum = min(self.minimum, other.minimum)
+        self.maximum = max(self.maximum, other.maximum)
+        for key, count in other.histogram.items():
+            self.histogram[key] = self.histogram.get(key, 0) + count
+
     def percentile(self, p: float) -> float:
         """Nearest rank, as CloudWatch's pNN statistics approximate; within [min, max]."""
         rank = max(1, -(-self.count * p // 100))
@@ -111,6 +119,15 @@ class Tally:
         self.latency.add(latency_ms)
         if integration_ms:
             self.integration_latency.add(integration_ms)
+
+    def merge(self, other: Tally) -> None:
+        self.count += other.count
+        self.error_4xx += other.error_4xx
+        self.error_5xx += other.error_5xx
+        self.cache_hits += other.cache_hits
+        self.cache_misses += other.cache_misses
+        self.latency.merge(other.latency)
+        self.integration_latency.merge(other.integration_latency)
 
     def metrics(self) -> Metrics:
         return Metrics(

@@ -50,8 +50,10 @@ class Served:
     deployment: Deployment
     canary: Deployment | None = None
     canary_variables: Mapping[str, str] = field(default_factory=dict)
-    # worked out once per snapshot: each route's stage throttle (a limits.Level)
-    method_levels: dict[str, Level] = field(default_factory=dict, compare=False, repr=False)
+    # worked out once per snapshot: each route's stage and account throttles
+    method_levels: dict[str, tuple[Throttle, tuple[Level, ...]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 @dataclass

@@ -3,10 +3,12 @@ client's case, the body within the 10 MB limit, and the ids and time of the requ
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from collections.abc import Sequence
-from urllib.parse import quote, unquote_plus
+from typing import Any
+from urllib.parse import quote, unquote, unquote_plus
 
 from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
@@ -89,6 +91,52 @@ def forwarded_headers(ctx: RequestContext, raw: list[tuple[str, str]]) -> list[t
     if "x-forwarded-proto" not in present:
         headers.append(("X-Forwarded-Proto", "https"))
     return headers
+
+
+def environ_for(
+    method: str,
+    scheme: str,
+    netloc: str,
+    target: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+) -> dict[str, Any]:
+    """The WSGI environ a server would make of a request (`target` is the raw path and query),
+    with the headers as sent under RAW_HEADERS_KEY. Built here because werkzeug's
+    EnvironBuilder would decode and re-encode what the client already encoded."""
+    path, _, query = target.partition("?")
+    host, _, port = netloc.partition(":")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method.upper(),
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote(path, "latin-1"),
+        "QUERY_STRING": query,
+        "REQUEST_URI": target,
+        "RAW_URI": target,
+        "SERVER_NAME": host,
+        "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(body)) if body else "",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.input_terminated": True,  # the whole body is there: a chunked one too
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        RAW_HEADERS_KEY: headers,
+    }
+    for name, value in headers:
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
+        elif key == "CONTENT_LENGTH":
+            continue
+        environ[key] = f"{environ[key]}, {value}" if key in environ else value
+    environ.setdefault("HTTP_HOST", netloc)
+    return environ
 
 
 def read_body(ctx: RequestContext) -> None:

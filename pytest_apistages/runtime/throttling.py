@@ -3,37 +3,27 @@ settings and account, in AWS's order, then the usage plan's quota."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from .. import errors
-from ..usage import Throttle
 from .context import GatewayFailure, RequestContext
 from .limits import Level
 
 
 def throttle(ctx: RequestContext) -> None:
-    assert ctx.match is not None and ctx.settings is not None and ctx.served is not None
-    services, route, settings = ctx.services, ctx.match.route, ctx.settings
+    assert ctx.match is not None and ctx.served is not None
+    services, route = ctx.services, ctx.match.route
     key, plan = ctx.api_key, ctx.usage_plan
-    levels: list[Level] = []
+    levels = _stage_levels(ctx)
     if key is not None and plan is not None:
+        per_key: list[Level] = []
         per_method = plan.method_throttle(ctx.stage_name, route.key)
         if per_method is not None:
             bucket = ("plan-method", plan.id, key.id, ctx.stage_name, route.key)
-            levels.append(Level(bucket, per_method.rate, per_method.burst))
+            per_key.append(Level(bucket, per_method.rate, per_method.burst))
         if plan.throttle is not None:
-            levels.append(Level(("plan", plan.id, key.id), plan.throttle.rate, plan.throttle.burst))
-    method_level = ctx.served.method_levels.get(route.key)
-    if method_level is None:
-        # Stage settings change only with the stage, so its last update bounds when they did.
-        method_level = ctx.served.method_levels[route.key] = Level(
-            ("method", ctx.stage_name, route.key),
-            settings.throttling_rate,
-            settings.throttling_burst,
-            since=ctx.served.stage.last_updated_date,
-        )
-    levels.append(method_level)
-    levels.append(_account_level(services.account_throttle))
+            per_key.append(
+                Level(("plan", plan.id, key.id), plan.throttle.rate, plan.throttle.burst)
+            )
+        levels = (*per_key, *levels)
     now = services.clock.now()
     blocked = services.limiter.admit(levels, now)
     exhausted = (
@@ -59,9 +49,26 @@ def throttle(ctx: RequestContext) -> None:
         )
 
 
-@lru_cache(maxsize=64)
-def _account_level(throttle: Throttle) -> Level:
-    return Level(("account",), throttle.rate, throttle.burst)
+def _stage_levels(ctx: RequestContext) -> tuple[Level, ...]:
+    """The method's stage throttle, then the account's: worked out once per stage snapshot
+    and route (and again when the account limit changes)."""
+    assert ctx.match is not None and ctx.served is not None and ctx.settings is not None
+    account = ctx.services.account_throttle
+    cached = ctx.served.method_levels.get(ctx.match.route.key)
+    if cached is not None and cached[0] is account:
+        return cached[1]
+    levels = (
+        # Stage settings change only with the stage, so its last update bounds when they did.
+        Level(
+            ("method", ctx.stage_name, ctx.match.route.key),
+            ctx.settings.throttling_rate,
+            ctx.settings.throttling_burst,
+            since=ctx.served.stage.last_updated_date,
+        ),
+        Level(("account",), account.rate, account.burst),
+    )
+    ctx.served.method_levels[ctx.match.route.key] = (account, levels)
+    return levels
 
 
 def _throttle_message(ctx: RequestContext, level: str, rate: float, burst: int) -> str:

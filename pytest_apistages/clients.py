@@ -98,6 +98,13 @@ class StageClient(Verbs, Client):
         forced = "" if self.canary is None else f", canary={self.canary}"
         return f"<StageClient {self.stage!r} of {self.gateway!r}{forced}>"
 
+    def _check_canary(self) -> None:
+        stage = self.gateway.stages.get(self.stage)
+        if self.canary and stage is not None and stage.canary is None:
+            raise ValueError(
+                f"gw.client({self.stage!r}, canary=True): stage has no canary to force"
+            )
+
     def open(self, *args: Any, **kwargs: Any) -> ApiResponse:
         if not args or not isinstance(args[0], (EnvironBuilder, dict, Request)):
             options = {k: kwargs.pop(k) for k in ("buffered", "follow_redirects") if k in kwargs}
@@ -112,6 +119,7 @@ class StageClient(Verbs, Client):
             environ[RAW_HEADERS_KEY] = _client_headers(builder, environ)
             environ[RECORD_SINK_KEY] = []
             if self.canary is not None:
+                self._check_canary()
                 environ[FORCE_CANARY_KEY] = self.canary
             response = super().open(Request(environ), **options)
         else:

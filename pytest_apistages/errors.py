@@ -84,6 +84,13 @@ API_CONFIGURATION_ERROR = GatewayErrorKind(
     b'{"message": "Internal server error"}',
     "InternalServerErrorException",
 )
+# A fault of the emulator itself (it is logged with its traceback): API Gateway's generic 500.
+INTERNAL_ERROR = GatewayErrorKind(
+    "DEFAULT_5XX",
+    500,
+    b'{"message": "Internal server error"}',
+    "InternalServerErrorException",
+)
 INTEGRATION_TIMEOUT = GatewayErrorKind(
     "INTEGRATION_TIMEOUT",
     504,

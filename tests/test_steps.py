@@ -409,9 +409,12 @@ def test_choose_deployment_force_canary_key_overrides_the_draw():
     assert (forced_out.canary, forced_out.deployment.id) == (False, "d1")
 
 
-def test_choose_deployment_forcing_a_missing_canary_is_an_error(services):
-    with pytest.raises(ValueError, match="stage has no canary to force"):
-        chosen(services, **{FORCE_CANARY_KEY: True})
+def test_choose_deployment_forcing_a_missing_canary_serves_the_stage(services):
+    """The test client refuses canary=True without a canary before sending; a raw environ
+    that asks for it anyway is served by the stage's deployment."""
+    ctx = chosen(services, **{FORCE_CANARY_KEY: True})
+
+    assert (ctx.canary, ctx.deployment.id) == (False, "d1")
 
 
 # -- match route -----------------------------------------------------------------------------

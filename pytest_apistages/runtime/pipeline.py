@@ -12,6 +12,9 @@ answers the request, and the steps up to the gateway response are skipped."""
 
 from __future__ import annotations
 
+import logging
+import sys
+import traceback
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
 
 FORCE_CANARY_KEY = "apistages.force_canary"  # test-only, not an AWS feature
+logger = logging.getLogger("pytest_apistages")
 Step = Callable[[RequestContext], None]
 
 
@@ -52,10 +56,6 @@ def choose_deployment(ctx: RequestContext) -> None:
     canary = served.stage.canary
     forced = ctx.environ.get(FORCE_CANARY_KEY)
     if canary is None:
-        if forced:
-            raise ValueError(
-                f"gw.client({served.stage.name!r}, canary=True): stage has no canary to force"
-            )
         ctx.canary = False
     elif forced is not None:
         ctx.canary = bool(forced)
@@ -134,7 +134,8 @@ EVERY_REQUEST: tuple[Step, ...] = (gateway_response, record)
 
 
 def handle(services: Services, environ: dict[str, Any]) -> RequestContext:
-    """Serve one WSGI request; the context holds the answer and the record it left."""
+    """Serve one WSGI request; the context holds the answer and the record it left. Nothing
+    escapes: a fault of the emulator itself is a 500, logged with its traceback at ERROR."""
     ctx = RequestContext(services, environ)
     try:
         for step in STEPS:
@@ -143,9 +144,22 @@ def handle(services: Services, environ: dict[str, Any]) -> RequestContext:
                 break
     except GatewayFailure as failure:
         ctx.failure = failure.with_traceback(None)  # its frames would hold the context
+    except Exception:
+        logger.exception("pytest-apistages failed on %s %s", ctx.method, ctx.raw_path)
+        ctx.failure = GatewayFailure(
+            errors.INTERNAL_ERROR, f"Execution failed due to an internal error: {_fault()}"
+        )
     for step in EVERY_REQUEST:
         step(ctx)
     return ctx
+
+
+def _fault() -> str:
+    """The innermost frame and the exception being handled, in one line."""
+    error = sys.exc_info()[1]
+    frames = traceback.extract_tb(error.__traceback__ if error else None)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    return f"{type(error).__name__}: {str(error)[:300]}{where}"
 
 
 def wire(ctx: RequestContext) -> tuple[int, list[tuple[str, str]], bytes]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,8 @@ _RESPONSE_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase6
 # Recorded AWS events keep every header name as the client wrote it, except these two, which
 # arrive capitalised (`authorization` and `aUThorization` both become `Authorization`).
 _CAPITALISED_HEADERS = {"authorization": "Authorization", "user-agent": "User-Agent"}
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_SENDABLE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 
 def single_and_multi(pairs: Sequence[tuple[str, str]]) -> tuple[Any, Any]:
@@ -136,9 +139,9 @@ def parse_proxy_response(result: Any, accept_binary: bool) -> ProxyResponse:
     for name, values in multi.items():
         if not isinstance(values, list):
             raise MalformedProxyResponse(f"multiValueHeaders[{name!r}] is not a list")
-        merged[name.lower()] = (name, [_header_text(v) for v in values])
+        merged[name.lower()] = (_header_name(name), [_header_text(v) for v in values])
     for name, value in single.items():
-        shown, values = merged.get(name.lower(), (name, []))
+        shown, values = merged.get(name.lower(), (_header_name(name), []))
         merged[name.lower()] = (shown, [*values, _header_text(value)])
     # One line per name with the values joined (recorded), but Set-Cookie a line per cookie.
     headers = [
@@ -168,12 +171,23 @@ def _status(value: Any) -> int:
         raise MalformedProxyResponse(f"statusCode {value!r} is not a number")
     try:
         status = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite status
         raise MalformedProxyResponse(f"statusCode {value!r} is not a number") from None
     if not 100 <= status <= 599:
         raise MalformedProxyResponse(f"statusCode {status} is not an HTTP status")
     return status
 
 
+def _header_name(name: str) -> str:
+    if not _TOKEN.fullmatch(name):
+        raise MalformedProxyResponse(f"header name {name[:40]!r} is not an HTTP token")
+    return name
+
+
 def _header_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+    """A header value as it goes on the wire: a non-string is its JSON text; CR, LF, NUL or a
+    character outside Latin-1 cannot be sent (our choice: a malformed response, 502)."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    if not _SENDABLE.fullmatch(text):
+        raise MalformedProxyResponse(f"header value {text[:40]!r} cannot be sent in HTTP")
+    return text

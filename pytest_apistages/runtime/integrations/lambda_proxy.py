@@ -21,7 +21,8 @@ from .lambda_format import (
 )
 
 logger = logging.getLogger("pytest_apistages")
-LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024
+LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024  # a synchronous invocation's request
+LAMBDA_RESPONSE_LIMIT = 6_291_556  # and its response, as Lambda's error message gives it
 # Headers, ids and the rest of an event stay far below this; only a body near it needs the
 # event serialised to know its size.
 _EVENT_OVERHEAD = 64 * 1024
@@ -72,6 +73,12 @@ def call(ctx: RequestContext) -> None:
         started = context.start()  # waiting for the environment is not run time
         try:
             result = resolved.function.handler(ctx.event, context)
+        except SystemExit as e:  # the runtime process would exit: Lambda reports it
+            ctx.integration_ms = (time.perf_counter() - started) * 1000
+            _lambda_error(
+                f"Lambda execution failed: Runtime exited with error: exit status {e.code!r}. "
+                f"Lambda request id: {context.aws_request_id}"
+            )
         except Exception as e:
             ctx.integration_ms = (time.perf_counter() - started) * 1000
             # The whole traceback goes to the function's own log; the execution log's event
@@ -79,7 +86,8 @@ def call(ctx: RequestContext) -> None:
             logger.error("function %s failed:\n%s", resolved.invoked_arn, traceback.format_exc())
             _lambda_error(
                 f"Lambda execution failed with status 200 due to customer function error: "
-                f"{e!r}. Lambda request id: {context.aws_request_id}\n{traceback.format_exc()}",
+                f"{_repr(e)}. Lambda request id: {context.aws_request_id}\n"
+                f"{traceback.format_exc()}",
             )
     elapsed = time.perf_counter() - started
     ctx.integration_ms = elapsed * 1000
@@ -100,8 +108,13 @@ def response(ctx: RequestContext) -> None:
     try:
         text = json.dumps(ctx.result)
         result = json.loads(text)
-    except (TypeError, ValueError) as e:
-        _lambda_error(f"Runtime.MarshalError: Unable to marshal response: {e}")
+    except (TypeError, ValueError, OverflowError, RecursionError) as e:
+        _lambda_error(f"Runtime.MarshalError: Unable to marshal response: {str(e)[:200]}")
+    if len(text) > LAMBDA_RESPONSE_LIMIT:
+        _lambda_error(
+            f"Response payload size ({len(text)} bytes) exceeded maximum allowed payload size "
+            f"({LAMBDA_RESPONSE_LIMIT} bytes)."
+        )
     if _traced(ctx):
         ctx.note("Endpoint response body before transformations: {}", _short(text), level=DATA)
     try:
@@ -122,6 +135,14 @@ def response(ctx: RequestContext) -> None:
 
 def _lambda_error(detail: str) -> NoReturn:
     raise GatewayFailure(errors.LAMBDA_ERROR, detail)
+
+
+def _repr(error: BaseException) -> str:
+    """An exception as the log shows it, whatever its own __repr__ does."""
+    try:
+        return repr(error)[:1000]
+    except Exception:
+        return type(error).__name__
 
 
 def _traced(ctx: RequestContext) -> bool:

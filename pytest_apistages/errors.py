@@ -64,7 +64,8 @@ MISSING_AUTHENTICATION_TOKEN = GatewayErrorKind(
     b'{"message":"Missing Authentication Token"}',
     "MissingAuthenticationTokenException",
 )
-LAMBDA_ERROR = GatewayErrorKind(
+# A function's error or malformed answer, or a backend's broken one.
+INTEGRATION_FAILURE = GatewayErrorKind(
     "INTEGRATION_FAILURE",
     502,
     b'{"message": "Internal server error"}',

@@ -121,7 +121,7 @@ def response(ctx: RequestContext) -> None:
         parsed = parse_proxy_response(result, _accepts_binary(ctx))
     except MalformedProxyResponse as e:
         raise GatewayFailure(
-            errors.LAMBDA_ERROR,
+            errors.INTEGRATION_FAILURE,
             f"Execution failed due to configuration error: Malformed Lambda proxy response ({e})",
         ) from None
     except UndecodableProxyBody as e:
@@ -134,7 +134,7 @@ def response(ctx: RequestContext) -> None:
 
 
 def _lambda_error(detail: str) -> NoReturn:
-    raise GatewayFailure(errors.LAMBDA_ERROR, detail)
+    raise GatewayFailure(errors.INTEGRATION_FAILURE, detail)
 
 
 def _repr(error: BaseException) -> str:

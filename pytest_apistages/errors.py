@@ -4,8 +4,38 @@ from __future__ import annotations
 
 import difflib
 import json
+import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+
+class _ShortRepr(reprlib.Repr):
+    """reprlib's bounded repr, keeping a mapping's own order (reprlib sorts its keys)."""
+
+    def repr_dict(self, x: dict[Any, Any], level: int) -> str:
+        if not x:
+            return "{}"
+        if level <= 0:
+            return "{...}"
+        items = [
+            f"{self.repr1(k, level - 1)}: {self.repr1(v, level - 1)}"
+            for k, v in list(x.items())[: self.maxdict]
+        ]
+        return "{" + ", ".join(items) + (", ..." if len(x) > self.maxdict else "") + "}"
+
+
+_REPR = _ShortRepr()
+_REPR.maxstring = _REPR.maxother = 200
+_REPR.maxlong = 60
+_REPR.maxlist = _REPR.maxdict = _REPR.maxtuple = _REPR.maxset = 6
+_REPR.maxlevel = 3
+
+
+def shown(value: Any) -> str:
+    """`repr(value)` for a message, kept short whatever the value: a huge number, a long
+    string, or a YAML structure whose aliases would expand it a billion times."""
+    return _REPR.repr(value)
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .errors import BadRequestError, NotFoundError, did_you_mean
+from .errors import BadRequestError, NotFoundError, did_you_mean, shown
 from .model import frozen_map
 
 Handler = Callable[[Any, Any], Any]
@@ -107,13 +107,15 @@ class Functions:
         """Create the function, or replace its $LATEST code and settings (versions stay)."""
         if not isinstance(name, str) or not _NAME.match(name):
             raise BadRequestError(
-                f"Invalid function name {name!r}: use 1-64 letters, digits, '-' or '_'"
+                f"Invalid function name {shown(name)}: use 1-64 letters, digits, '-' or '_'"
             )
         if not callable(handler):
-            raise BadRequestError(f"Handler for function {name!r} is not callable: {handler!r}")
+            raise BadRequestError(
+                f"Handler for function {shown(name)} is not callable: {shown(handler)}"
+            )
         if not 1 <= timeout <= 900:
             raise BadRequestError(
-                f"Function {name!r}: timeout must be 1-900 seconds, got {timeout}"
+                f"Function {shown(name)}: timeout must be 1-900 seconds, got {timeout}"
             )
         env = {str(k): str(v) for k, v in (environment or {}).items()}
         latest = FunctionVersion(name, "$LATEST", handler, frozen_map(env), timeout, memory)
@@ -128,7 +130,9 @@ class Functions:
         """Freeze $LATEST (or `handler` with $LATEST's settings) as the next version number."""
         fn = self._get(name)
         if handler is not None and not callable(handler):
-            raise BadRequestError(f"Handler for function {name!r} is not callable: {handler!r}")
+            raise BadRequestError(
+                f"Handler for function {shown(name)} is not callable: {shown(handler)}"
+            )
         version = str(len(fn.versions) + 1)
         latest = fn.latest
         fn.versions[version] = FunctionVersion(
@@ -152,13 +156,14 @@ class Functions:
         routing = {str(v): w for v, w in (weights or {}).items()}
         if not isinstance(alias, str) or not _ALIAS.match(alias) or alias == "$LATEST":
             raise BadRequestError(
-                f"Invalid alias name {alias!r} for function {name!r}: use letters, digits, '-' "
+                f"Invalid alias name {shown(alias)} for function {shown(name)}: use letters, "
+                "digits, '-' "
                 f"or '_', not only digits"
             )
         if version != "$LATEST" and version not in fn.versions:
             raise FunctionNotFound(
                 f"Function not found: {self._arn(name, version)} (published versions of "
-                f"{name!r}: {', '.join(fn.versions) or 'none'})"
+                f"{shown(name)}: {', '.join(fn.versions) or 'none'})"
             )
         if len(routing) > 1:
             raise BadRequestError(
@@ -168,8 +173,8 @@ class Functions:
         for extra, weight in routing.items():
             if extra == version or extra == "$LATEST" or extra not in fn.versions:
                 raise BadRequestError(
-                    f"Alias {name}:{alias}: weighted version {extra!r} must be a published "
-                    f"version other than {version!r} (published: {_listed(fn.versions)})"
+                    f"Alias {name}:{alias}: weighted version {shown(extra)} must be a published "
+                    f"version other than {shown(version)} (published: {_listed(fn.versions)})"
                 )
             if (
                 isinstance(weight, bool)
@@ -178,7 +183,7 @@ class Functions:
             ):
                 raise BadRequestError(
                     f"Alias {name}:{alias}: weight of version {extra} must be 0.0-1.0, "
-                    f"got {weight!r}"
+                    f"got {shown(weight)}"
                 )
         if routing and version == "$LATEST":
             raise BadRequestError(
@@ -244,7 +249,7 @@ def parse_reference(reference: str) -> tuple[str, str | None]:
         raise FunctionNotFound(f"Not a Lambda function ARN: {reference}")
     name, _, qualifier = ref.partition(":")
     if not name or ":" in qualifier:
-        raise FunctionNotFound(f"Not a function reference: {reference!r}")
+        raise FunctionNotFound(f"Not a function reference: {shown(reference)}")
     return name, qualifier or None
 
 

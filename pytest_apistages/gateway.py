@@ -17,7 +17,7 @@ from . import clients
 from .clock import Clock
 from .diff import definition_changes
 from .draws import ID_ALPHABET, Draws
-from .errors import BadRequestError, NotFoundError
+from .errors import BadRequestError, NotFoundError, shown
 from .functions import Functions
 from .model import (
     DEFAULT_BURST,
@@ -124,7 +124,7 @@ class Gateway:
         ):
             raise BadRequestError(
                 f"max_records must be a whole number from 1 to {MAX_RECORDS_LIMIT}, "
-                f"got {max_records!r}"
+                f"got {shown(max_records)}"
             )
         self.api = WorkingApi(ApiDefinition(name, binary_media_types=tuple(binary_media_types)))
         self.seed = seed
@@ -268,7 +268,7 @@ class Gateway:
             if deployment_id is None:
                 deployment_id = self.draws.new_id(6, self._deployments)
             elif deployment_id in self._deployments:
-                raise BadRequestError(f"Deployment id {deployment_id!r} already exists")
+                raise BadRequestError(f"Deployment id {shown(deployment_id)} already exists")
             deployment = Deployment(deployment_id, definition, description, self.clock.now())
             self._deployments[deployment_id] = deployment
             return deployment
@@ -301,7 +301,7 @@ class Gateway:
             return stage
         with self._lock:
             known = ", ".join(self._stages) or "none"
-        raise NotFoundError(f"Invalid stage identifier specified: {name!r} (stages: {known})")
+        raise NotFoundError(f"Invalid stage identifier specified: {shown(name)} (stages: {known})")
 
     @property
     def stages(self) -> dict[str, Stage]:
@@ -381,7 +381,7 @@ class Gateway:
                 history.pop()  # the current deployment, and any deleted since
             if not history:
                 raise BadRequestError(
-                    f"Stage {stage!r} has no earlier deployment to roll back to "
+                    f"Stage {shown(stage)} has no earlier deployment to roll back to "
                     f"(history: {', '.join(current.history)})"
                 )
             self._replace(current, deployment_id=history[-1], history=tuple(history))
@@ -557,7 +557,8 @@ class Gateway:
         found = self.services.records.find(request_id)
         if found is None:
             raise LookupError(
-                f"no request with id {request_id!r} among the last {self.max_records} served by "
+                f"no request with id {shown(request_id)} among the last {self.max_records} "
+                "served by "
                 f"this gateway"
             )
         return found

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from . import resources
-from .errors import BadRequestError
+from .errors import BadRequestError, shown
 from .resources import HTTP_METHODS, Match, Resource
 
 METHODS = (*HTTP_METHODS, "ANY")
@@ -81,27 +81,28 @@ def parse_route_key(key: str) -> tuple[str, str]:
     parts = key.split()
     if len(parts) != 2:
         raise BadRequestError(
-            f"Invalid route {key!r}: write it as 'VERB /path', e.g. 'GET /pets/{{id}}'"
+            f"Invalid route {shown(key)}: write it as 'VERB /path', e.g. 'GET /pets/{{id}}'"
         )
     method, path = parts[0].upper(), parts[1]
     if method not in METHODS:
         raise BadRequestError(
-            f"Invalid HTTP method {parts[0]!r} in route {key!r}: use one of {', '.join(METHODS)}"
+            f"Invalid HTTP method {shown(parts[0])} in route {shown(key)}: use one of "
+            f"{', '.join(METHODS)}"
         )
     if not path.startswith("/"):
-        raise BadRequestError(f"Invalid resource path {path!r}: it must start with '/'")
+        raise BadRequestError(f"Invalid resource path {shown(path)}: it must start with '/'")
     segments = [s for s in path.split("/") if s]
     if path != "/" + "/".join(segments):
         raise BadRequestError(
-            f"Invalid resource path {path!r}: no empty segments or trailing '/' "
-            f"(write {'/' + '/'.join(segments)!r})"
+            f"Invalid resource path {shown(path)}: no empty segments or trailing '/' "
+            f"(write {shown('/' + '/'.join(segments))})"
         )
     for i, segment in enumerate(segments):
         if not _SEGMENT.match(segment):
             raise BadRequestError(
                 f"Resource's path part only allow a-zA-Z0-9._- and curly braces at the beginning "
-                f"and the end and an optional plus sign before the closing brace: {segment!r} "
-                f"in {path!r}"
+                f"and the end and an optional plus sign before the closing brace: {shown(segment)} "
+                f"in {shown(path)}"
             )
         if segment.endswith("+}") and i != len(segments) - 1:
             raise BadRequestError(
@@ -267,16 +268,19 @@ class Stage:
 def check_percent(percent: object) -> float:
     """percentTraffic: a number from 0.0 to 100.0."""
     if isinstance(percent, bool) or not isinstance(percent, (int, float)) or math.isnan(percent):
-        raise BadRequestError(f"Canary percent must be a number from 0.0 to 100.0, got {percent!r}")
+        raise BadRequestError(
+            f"Canary percent must be a number from 0.0 to 100.0, got {shown(percent)}"
+        )
     if not 0.0 <= percent <= 100.0:
-        raise BadRequestError(f"Canary percent must be from 0.0 to 100.0, got {percent!r}")
+        raise BadRequestError(f"Canary percent must be from 0.0 to 100.0, got {shown(percent)}")
     return float(percent)
 
 
 def check_stage_name(name: str) -> str:
     if not isinstance(name, str) or not _STAGE_NAME.match(name):
         raise BadRequestError(
-            f"Invalid stage name {name!r}: stage names may contain only alphanumeric characters, "
+            f"Invalid stage name {shown(name)}: stage names may contain only alphanumeric "
+            "characters, "
             f"hyphens and underscores, up to 128 characters"
         )
     return name
@@ -286,7 +290,7 @@ def check_deployment_id(deployment_id: str) -> str:
     """A declared deployment id: AWS generates ids of letters and digits; ours may be named."""
     if not isinstance(deployment_id, str) or not DEPLOYMENT_ID.match(deployment_id):
         raise BadRequestError(
-            f"Invalid deployment id {deployment_id!r}: use 1-64 letters, digits, '-' or '_'"
+            f"Invalid deployment id {shown(deployment_id)}: use 1-64 letters, digits, '-' or '_'"
         )
     return deployment_id
 
@@ -295,7 +299,7 @@ def check_variables(variables: Mapping[str, Any]) -> dict[str, str]:
     """Stage-variable names and values under AWS's rules, with AWS's messages."""
     if not isinstance(variables, Mapping):
         raise BadRequestError(
-            f"Stage variables must be a mapping of names to values, got {variables!r}"
+            f"Stage variables must be a mapping of names to values, got {shown(variables)}"
         )
     if len(variables) > 100:
         raise BadRequestError(f"A stage may have at most 100 stage variables; got {len(variables)}")

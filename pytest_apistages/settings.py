@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from .errors import BadRequestError
+from .errors import BadRequestError, shown
 from .model import (
     ALL_METHODS,
     AccessLogSettings,
@@ -61,7 +61,7 @@ def method_settings(
         level = str(logging).upper()
         if level not in LOGGING_LEVELS:
             raise BadRequestError(
-                f"logging: unknown level {logging!r}; use one of {', '.join(LOGGING_LEVELS)}"
+                f"logging: unknown level {shown(logging)}; use one of {', '.join(LOGGING_LEVELS)}"
             )
         values["logging_level"] = level
     if data_trace is not None:
@@ -93,7 +93,7 @@ def method_settings(
             if strategy not in CACHE_CONTROL_STRATEGIES:
                 raise BadRequestError(
                     f"caching.unauthorized_strategy: unknown value "
-                    f"{caching['unauthorized_strategy']!r}; use one of "
+                    f"{shown(caching['unauthorized_strategy'])}; use one of "
                     f"{', '.join(CACHE_CONTROL_STRATEGIES)}"
                 )
             values["unauthorized_cache_control_strategy"] = strategy
@@ -114,15 +114,17 @@ def access_log_settings(format: str, destination: str) -> AccessLogSettings:
 
 def _known(what: str, values: Any, allowed: tuple[str, ...]) -> None:
     if not isinstance(values, Mapping):
-        raise BadRequestError(f"{what}: expected a mapping of {', '.join(allowed)}, got {values!r}")
+        raise BadRequestError(
+            f"{what}: expected a mapping of {', '.join(allowed)}, got {shown(values)}"
+        )
     unknown = [k for k in values if k not in allowed]
     if unknown:
-        raise BadRequestError(f"{what}: unknown key {unknown[0]!r}; use {', '.join(allowed)}")
+        raise BadRequestError(f"{what}: unknown key {shown(unknown[0])}; use {', '.join(allowed)}")
 
 
 def _bool(what: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise BadRequestError(f"{what} must be true or false, got {value!r}")
+        raise BadRequestError(f"{what} must be true or false, got {shown(value)}")
     return value
 
 
@@ -130,7 +132,7 @@ def check_number(what: str, value: Any, high: float = math.inf) -> float:
     """A limit: a finite number from 0 to `high`, refused with the setting's name."""
     bounds = f"from 0 to {high:g}" if high < math.inf else ">= 0"
     if not _finite(value):
-        raise BadRequestError(f"{what} must be a number {bounds}, got {value!r}")
+        raise BadRequestError(f"{what} must be a number {bounds}, got {shown(value)}")
     if not 0 <= value <= high:
         raise BadRequestError(f"{what} must be {bounds}, got {value:g}")
     return float(value)
@@ -163,14 +165,14 @@ def updated_settings(
     cluster_enabled, cluster_size = current.cache_cluster_enabled, current.cache_cluster_size
     if caching is not None:
         if not isinstance(caching, Mapping):
-            raise BadRequestError(f"caching: expected {{enabled, ttl, ...}}, got {caching!r}")
+            raise BadRequestError(f"caching: expected {{enabled, ttl, ...}}, got {shown(caching)}")
         _known("caching", caching, ("enabled", "ttl", "size", *_CACHING_KEYS[2:]))
         caching = dict(caching)
         if "size" in caching:
             cluster_size = str(caching.pop("size"))
             if cluster_size not in CACHE_SIZES:
                 raise BadRequestError(
-                    f"caching.size: {cluster_size!r} is not a cache size; use one of "
+                    f"caching.size: {shown(cluster_size)} is not a cache size; use one of "
                     f"{', '.join(CACHE_SIZES)} (GB)"
                 )
         if "enabled" in caching:
@@ -198,7 +200,9 @@ def updated_settings(
     if access_log is False:
         log = None
     elif access_log is not None and not isinstance(access_log, Mapping):
-        raise BadRequestError(f"access_log: expected {{format, destination}}, got {access_log!r}")
+        raise BadRequestError(
+            f"access_log: expected {{format, destination}}, got {shown(access_log)}"
+        )
     elif isinstance(access_log, Mapping):
         _known("access_log", access_log, ("format", "destination"))
         log = access_log_settings(

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import BadRequestError, NotFoundError
+from .errors import BadRequestError, NotFoundError, shown
 from .model import ALL_METHODS, frozen_map
 from .settings import check_number, method_settings_key
 
@@ -65,15 +65,15 @@ class ApiKeys:
 
     def create(self, name: str, value: str | None = None, *, enabled: bool = True) -> ApiKey:
         if name in self._keys:
-            raise BadRequestError(f"API key {name!r} already exists")
+            raise BadRequestError(f"API key {shown(name)} already exists")
         value = value if value is not None else _derived(f"value:{name}", 40)
         if not isinstance(value, str) or len(value) < MIN_KEY_LENGTH:
             raise BadRequestError(
-                f"API Key value should be at least {MIN_KEY_LENGTH} characters: key {name!r} "
-                f"has {len(value) if isinstance(value, str) else value!r}"
+                f"API Key value should be at least {MIN_KEY_LENGTH} characters: key {shown(name)} "
+                f"has {shown(len(value) if isinstance(value, str) else value)}"
             )
         if any(k.value == value for k in self._keys.values()):
-            raise BadRequestError(f"API key {name!r}: another key already has this value")
+            raise BadRequestError(f"API key {shown(name)}: another key already has this value")
         key = ApiKey(_derived(f"id:{name}", 10), name, value, enabled)
         self._keys[name] = key
         return key
@@ -88,7 +88,7 @@ class ApiKeys:
             return self._keys[name]
         except KeyError:
             raise NotFoundError(
-                f"Invalid API Key identifier specified: {name!r} "
+                f"Invalid API Key identifier specified: {shown(name)} "
                 f"(keys: {', '.join(self._keys) or 'none'})"
             ) from None
 
@@ -122,13 +122,13 @@ class UsagePlans:
         `{"stage": "prod", "throttle": {"/pets/GET": {"rateLimit": 5, "burstLimit": 10}}}`;
         `method_throttles` (same keys) applies to every stage of the plan."""
         if name in self._plans:
-            raise BadRequestError(f"Usage plan {name!r} already exists")
+            raise BadRequestError(f"Usage plan {shown(name)} already exists")
         stage_names, stage_throttles = [], {}
         for index, item in enumerate(stages):
             stage, limits = _api_stage(f"usage plan {name}: stages[{index}]", item)
             if stage in stage_names:
                 raise BadRequestError(
-                    f"usage plan {name}: stages[{index}]: stage {stage!r} is listed twice"
+                    f"usage plan {name}: stages[{index}]: stage {shown(stage)} is listed twice"
                 )
             stage_names.append(stage)
             if limits:
@@ -147,7 +147,8 @@ class UsagePlans:
         for stage in plan.stages:
             if known is not None and stage not in known:
                 raise BadRequestError(
-                    f"Invalid API Stage specified: usage plan {name!r} names stage {stage!r} "
+                    f"Invalid API Stage specified: usage plan {shown(name)} names stage "
+                    f"{shown(stage)} "
                     f"(stages: {', '.join(sorted(known)) or 'none'})"
                 )
         for key in plan.keys:
@@ -156,8 +157,9 @@ class UsagePlans:
                 shared = set(other.stages) & set(plan.stages)
                 if key in other.keys and shared:
                     raise BadRequestError(
-                        f"Usage plan {name!r}: API key {key!r} is already in plan "
-                        f"{other.name!r} for stage {sorted(shared)[0]!r}; a key may be in one "
+                        f"Usage plan {shown(name)}: API key {shown(key)} is already in plan "
+                        f"{shown(other.name)} for stage {shown(sorted(shared)[0])}; a key may "
+                        "be in one "
                         f"plan per stage"
                     )
         self._plans[name] = plan
@@ -175,7 +177,7 @@ class UsagePlans:
             return self._plans[name]
         except KeyError:
             raise NotFoundError(
-                f"Invalid Usage Plan ID specified: {name!r} "
+                f"Invalid Usage Plan ID specified: {shown(name)} "
                 f"(plans: {', '.join(self._plans) or 'none'})"
             ) from None
 
@@ -189,7 +191,7 @@ def throttle_from(what: str, values: Mapping[str, Any]) -> Throttle:
     unknown = [k for k in values if k not in ("rate", "burst")]
     if unknown or "rate" not in values or "burst" not in values:
         raise BadRequestError(
-            f"{what} takes rate and burst (or rateLimit and burstLimit), got {dict(values)!r}"
+            f"{what} takes rate and burst (or rateLimit and burstLimit), got {shown(dict(values))}"
         )
     rate = check_number(f"{what}.rate", values["rate"])
     burst = check_number(f"{what}.burst", values["burst"])
@@ -201,16 +203,16 @@ def throttle_from(what: str, values: Mapping[str, Any]) -> Throttle:
 def _quota(plan: str, values: Mapping[str, Any]) -> Quota:
     unknown = [k for k in values if k not in ("limit", "period")]
     if unknown:
-        raise BadRequestError(f"usage plan {plan}: quota: unknown key {unknown[0]!r}")
+        raise BadRequestError(f"usage plan {plan}: quota: unknown key {shown(unknown[0])}")
     limit, period = values.get("limit"), str(values.get("period", "")).upper()
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise BadRequestError(
-            f"usage plan {plan}: quota.limit must be a whole number >= 0, got {limit!r}"
+            f"usage plan {plan}: quota.limit must be a whole number >= 0, got {shown(limit)}"
         )
     if period not in QUOTA_PERIODS:
         raise BadRequestError(
             f"usage plan {plan}: quota.period must be one of {', '.join(QUOTA_PERIODS)}, "
-            f"got {values.get('period')!r}"
+            f"got {shown(values.get('period'))}"
         )
     return Quota(limit, period)
 
@@ -220,18 +222,23 @@ def _api_stage(what: str, item: Any) -> tuple[str, dict[str, Throttle]]:
         return item, {}
     if not isinstance(item, Mapping) or not isinstance(item.get("stage"), str):
         raise BadRequestError(
-            f"{what}: expected a stage name or {{stage: NAME, throttle: {{...}}}}, got {item!r}"
+            f"{what}: expected a stage name or {{stage: NAME, throttle: {{...}}}}, got "
+            f"{shown(item)}"
         )
     unknown = [k for k in item if k not in ("stage", "throttle")]
     if unknown:
-        raise BadRequestError(f"{what}: unknown key {unknown[0]!r} (known keys: stage, throttle)")
+        raise BadRequestError(
+            f"{what}: unknown key {shown(unknown[0])} (known keys: stage, throttle)"
+        )
     return item["stage"], _method_throttles(f"{what}.throttle", item.get("throttle") or {})
 
 
 def _method_throttles(what: str, values: Mapping[str, Any]) -> dict[str, Throttle]:
     """Keyed `"GET /pets"` or AWS's `"/pets/GET"` (root: `"//GET"`), as `"GET /pets"`."""
     if not isinstance(values, Mapping):
-        raise BadRequestError(f"{what}: expected a mapping of methods to limits, got {values!r}")
+        raise BadRequestError(
+            f"{what}: expected a mapping of methods to limits, got {shown(values)}"
+        )
     limits = {}
     for key, limit in values.items():
         if key == ALL_METHODS:
@@ -240,7 +247,7 @@ def _method_throttles(what: str, values: Mapping[str, Any]) -> dict[str, Throttl
                 f"for all methods use the plan's throttle"
             )
         if not isinstance(limit, Mapping):
-            raise BadRequestError(f"{what}.{key}: expected {{rate, burst}}, got {limit!r}")
+            raise BadRequestError(f"{what}.{key}: expected {{rate, burst}}, got {shown(limit)}")
         limits[method_settings_key(key)] = throttle_from(f"{what}.{key}", limit)
     return limits
 

@@ -753,7 +753,7 @@ def test_aws_proxy_malformed_result_is_a_lambda_error():
     integration_request(ctx)
     integrate(ctx)
 
-    failure = fails(integration_response, ctx, errors.LAMBDA_ERROR)
+    failure = fails(integration_response, ctx, errors.INTEGRATION_FAILURE)
 
     assert failure.reason == (
         "Execution failed due to configuration error: Malformed Lambda proxy response "
@@ -768,7 +768,7 @@ def test_aws_proxy_function_raising_is_a_lambda_error():
     ctx = lambda_request(lambda_services(handler))
     integration_request(ctx)
 
-    failure = fails(integrate, ctx, errors.LAMBDA_ERROR)
+    failure = fails(integrate, ctx, errors.INTEGRATION_FAILURE)
 
     assert failure.reason.startswith(
         "Lambda execution failed with status 200 due to customer function error: "
@@ -832,7 +832,7 @@ def id_headers(ctx: RequestContext) -> list[tuple[str, str]]:
         (errors.THROTTLED, 429, b'{"message":"Too Many Requests"}', "TooManyRequestsException"),
         (errors.INVALID_API_KEY, 403, b'{"message":"Forbidden"}', "ForbiddenException"),
         (
-            errors.LAMBDA_ERROR,
+            errors.INTEGRATION_FAILURE,
             502,
             b'{"message": "Internal server error"}',
             "InternalServerErrorException",

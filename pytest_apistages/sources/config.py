@@ -10,7 +10,6 @@ import difflib
 import importlib
 import importlib.machinery
 import json
-import math
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -23,7 +22,7 @@ from urllib.parse import quote
 
 import yaml
 
-from ..errors import BadRequestError, ConfigError, NotFoundError
+from ..errors import BadRequestError, ConfigError, NotFoundError, shown
 from ..functions import Functions
 from ..model import (
     DEFAULT_TIMEOUT_MS,
@@ -45,6 +44,8 @@ from ..settings import updated_settings
 from ..usage import ApiKeys, UsagePlans, throttle_from
 
 CURRENT = "current"
+MAX_BODY_VALUES = 100_000
+MAX_DEPTH = 64  # nesting a config never needs; deeper YAML is refused before it is built
 _SETTINGS = ("throttling", "caching", "logging", "metrics", "access_log", "method_settings")
 
 
@@ -54,7 +55,17 @@ class _DuplicateKey(yaml.MarkedYAMLError):
 
 class _Loader(yaml.SafeLoader):
     """`yaml.safe_load`, refusing duplicate keys: a second `GET /pets:` or `stages:` is a
-    mistake, never an intended override."""
+    mistake, never an intended override. A scalar its tag cannot hold (`!!int abc`, a bad
+    `!!timestamp`, a 5000-digit int) is a located YAML error, not a Python exception."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError) as e:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.tag.rsplit(':', 1)[-1]} value: {str(e)[:120]}",
+                node.start_mark,
+            ) from None  # fmt: skip
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
@@ -62,9 +73,16 @@ class _Loader(yaml.SafeLoader):
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
                 continue
             key = self.construct_object(key_node)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"a key must be a plain value, got {type(key).__name__}",
+                    key_node.start_mark,
+                ) from None  # fmt: skip
             if key in seen:
                 raise _DuplicateKey(
-                    problem=f"duplicate key {key!r} (first given on line {seen[key]})",
+                    problem=f"duplicate key {shown(key)} (first given on line {seen[key]})",
                     problem_mark=key_node.start_mark,
                 )
             seen[key] = key_node.start_mark.line + 1
@@ -98,11 +116,13 @@ class _Node:
         nodes = {}
         for key in self.value:
             if not isinstance(key, str):
-                raise self.error(f"key {key!r} must be a string", f"quote it: '{key}'")
+                raise self.error(f"key {shown(key)} must be a string", f"quote it: '{key}'")
             if allowed is not None and key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
                 fix = (
-                    f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(allowed)}"
+                    f"did you mean {shown(close[0])}?"
+                    if close
+                    else f"known keys: {', '.join(allowed)}"
                 )
                 raise self.child(key).error("unknown key", fix)
             nodes[key] = self.child(key)
@@ -112,17 +132,17 @@ class _Node:
         if not isinstance(self.value, str) or not self.value:
             raise self.error(f"expected a non-empty string, got {_show(self.value)}", fix)
         if pattern is not None and not pattern.match(self.value):
-            raise self.error(f"invalid value {self.value!r}", fix)
+            raise self.error(f"invalid value {shown(self.value)}", fix)
         return self.value
 
     def number(self, low: float, high: float, unit: str = "") -> float:
         value = self.value
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
             raise self.error(
                 f"expected a number, got {_show(value)}", f"use {low:g}-{high:g}{unit}"
             )
         if not low <= value <= high:
-            raise self.error(f"must be {low:g}-{high:g}{unit}, got {value:g}")
+            raise self.error(f"must be {low:g}-{high:g}{unit}, got {_show_number(value)}")
         return float(value)
 
     def integer(self, low: int, high: int, unit: str = "") -> int:
@@ -183,9 +203,36 @@ def _rekeyed(path: str, message: str) -> tuple[str, str]:
 
 
 def _show(value: Any) -> str:
+    """A value in a message, kept short whatever its size (shared YAML nodes included)."""
     if value is None:
         return "nothing (null)"
-    return f"{type(value).__name__} {value!r}"
+    return f"{type(value).__name__} {shown(value)}"
+
+
+def _show_number(value: float) -> str:
+    return f"{value:g}" if abs(value) < 1e300 else shown(value)
+
+
+def _expanded_size(value: Any, limit: int) -> int:
+    """How many values `value` holds once YAML's aliases are expanded, counted up to `limit`
+    without expanding them (each shared node is counted once per use, from a memo)."""
+    memo: dict[int, int] = {}
+
+    def size(item: Any, depth: int) -> int:
+        if not isinstance(item, (dict, list)) or depth > 100:
+            return 1
+        known = memo.get(id(item))
+        if known is None:
+            children = item.values() if isinstance(item, dict) else item
+            known = 1
+            for child in children:
+                known += size(child, depth + 1)
+                if known > limit:
+                    break
+            memo[id(item)] = known
+        return known
+
+    return size(value, 0)
 
 
 def _one_of(entries: dict[str, _Node], *names: str) -> _Node | None:
@@ -241,13 +288,13 @@ def _integration(node: _Node) -> Integration:
         fix = f"use one of {', '.join(INTEGRATION_TYPES)}"
         if kind == "AWS":
             fix = "non-proxy AWS service integrations are not supported yet; use AWS_PROXY"
-        raise kind_node.error(f"unknown integration type {kind_node.value!r}", fix)
+        raise kind_node.error(f"unknown integration type {shown(kind_node.value)}", fix)
 
     method_node = _one_of(entries, "http_method", "httpMethod")
     http_method = method_node.string().upper() if method_node else None
     if method_node is not None and http_method not in METHODS:
         raise method_node.error(
-            f"invalid integration HTTP method {method_node.value!r}",
+            f"invalid integration HTTP method {shown(method_node.value)}",
             f"use one of {', '.join(METHODS)}",
         )
     timeout_node = _one_of(entries, "timeout_ms", "timeoutInMillis")
@@ -262,13 +309,13 @@ def _integration(node: _Node) -> Integration:
     if target_node is None:
         wanted = "function" if kind == "AWS_PROXY" else "uri"
         example = "pets:${stageVariables.alias}" if kind == "AWS_PROXY" else "https://host/path"
-        raise node.error(f"{kind} integration needs '{wanted}'", f"e.g. {wanted}: {example!r}")
+        raise node.error(f"{kind} integration needs '{wanted}'", f"e.g. {wanted}: {shown(example)}")
     target = target_node.string()
     if kind != "AWS_PROXY" and "function" in entries:
         raise target_node.error(f"a {kind} integration takes 'uri', not 'function'")
     if kind == "AWS_PROXY" and target.startswith(("http://", "https://")):
         raise target_node.error(
-            f"{target!r} is a URL, not a function", "use type HTTP_PROXY for an HTTP backend"
+            f"{shown(target)} is a URL, not a function", "use type HTTP_PROXY for an HTTP backend"
         )
     if kind in ("HTTP", "HTTP_PROXY"):
         _check_http_uri(target_node, target)
@@ -296,14 +343,14 @@ def _check_http_uri(node: _Node, uri: str) -> None:
     url = re.match(r"^https?://(?P<host>[^/?#]+)", uri)
     if url is None:
         raise node.error(
-            f"HTTP integration uri must be a full http(s) URL, got {uri!r}",
+            f"HTTP integration uri must be a full http(s) URL, got {shown(uri)}",
             "e.g. https://${stageVariables.backend}/pets/{id}",
         )
     literal = re.sub(r"\$\{[^}]*\}", "", uri)  # stage variables are checked once filled in
     bad = re.search(r"[\s\x00-\x1f\x7f-\U0010ffff]", literal)
     if bad is not None:
         raise node.error(
-            f"HTTP integration uri must be encoded, got {bad.group()!r} in {uri!r}",
+            f"HTTP integration uri must be encoded, got {shown(bad.group())} in {shown(uri)}",
             f"percent-encode it (e.g. {quote(bad.group())})",
         )
     port = re.fullmatch(r"(?:\[[^\]]*\]|[^:]*):(\d+)", url.group("host"))
@@ -347,6 +394,12 @@ def _mock(node: _Node, entries: dict[str, _Node]) -> Integration:
     body = entries["body"].value if "body" in entries else ""
     if not isinstance(body, str):
         try:
+            if _expanded_size(body, MAX_BODY_VALUES) > MAX_BODY_VALUES:
+                raise entries["body"].error(
+                    f"the body holds over {MAX_BODY_VALUES} values once its YAML aliases are "
+                    f"expanded",
+                    "write the body out, or as a string",
+                )
             body = json.dumps(body)
         except (TypeError, ValueError) as e:
             raise entries["body"].error(
@@ -377,7 +430,7 @@ def _responses(node: _Node) -> tuple[tuple[str, int], ...]:
         try:
             re.compile(pattern)
         except re.error as e:
-            raise status.error(f"selection pattern {pattern!r} is not a regex: {e}") from None
+            raise status.error(f"selection pattern {shown(pattern)} is not a regex: {e}") from None
         out.append((pattern, int(status.number(100, 599))))
     return tuple(out)
 
@@ -410,7 +463,9 @@ def _routes(node: _Node) -> dict[str, Route]:
             method, path = parse_route_key(key)
         if f"{method} {path}" in written:
             earlier = written[f"{method} {path}"]
-            raise value.error(f"route {method} {path} is already given as {earlier!r}", "keep one")
+            raise value.error(
+                f"route {method} {path} is already given as {shown(earlier)}", "keep one"
+            )
         written[f"{method} {path}"] = key
         route = _route(method, path, value)
         with value.located():
@@ -490,6 +545,7 @@ def load_file(path: str | Path, *, shown_as: str | None = None) -> LoadedConfig:
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(source, "", f"cannot read the file: {e}") from None
     try:
+        _check_depth(text)
         data = yaml.load(text, Loader=_Loader)
     except _DuplicateKey as e:
         assert e.problem_mark is not None
@@ -504,12 +560,43 @@ def load_file(path: str | Path, *, shown_as: str | None = None) -> LoadedConfig:
             source, where, f"invalid YAML: {e.problem}", "fix the syntax there"
         ) from None
     except yaml.YAMLError as e:
-        raise ConfigError(source, "", f"invalid YAML: {e}") from None
-    return _load(_Node(data, source), path.parent)
+        raise ConfigError(source, "", f"invalid YAML: {str(e)[:300]}") from None
+    return _checked(_Node(data, source), path.parent)
 
 
 def load_dict(data: Mapping[str, Any], base_dir: Path = Path(".")) -> LoadedConfig:
-    return _load(_Node(dict(data) if isinstance(data, Mapping) else data, "config"), base_dir)
+    root = _Node(dict(data) if isinstance(data, Mapping) else data, "config")
+    return _checked(root, base_dir)
+
+
+def _check_depth(text: str) -> None:
+    """Refuse nesting deeper than any config needs before PyYAML builds it (its recursion
+    would fail slowly): parse events are read one by one, and only up to the offending one."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise yaml.MarkedYAMLError(
+                    problem=f"nesting deeper than {MAX_DEPTH} levels",
+                    problem_mark=event.start_mark,
+                )
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def _checked(root: _Node, base_dir: Path) -> LoadedConfig:
+    """Load; a value the checks did not foresee is still one ConfigError, never a traceback."""
+    try:
+        return _load(root, base_dir)
+    except ConfigError:
+        raise
+    except RecursionError:
+        raise ConfigError(root.source, "", "the config nests too deeply to check") from None
+    except (ValueError, TypeError, OverflowError, ArithmeticError) as e:
+        raise ConfigError(
+            root.source, "", f"cannot check a value: {type(e).__name__}: {str(e)[:200]}"
+        ) from None
 
 
 def _load(root: _Node, base_dir: Path) -> LoadedConfig:
@@ -533,7 +620,7 @@ def _load(root: _Node, base_dir: Path) -> LoadedConfig:
     for deployment_id, node in top.get("deployments", _Node({}, root.source)).mapping().items():
         if not DEPLOYMENT_ID.match(deployment_id) or deployment_id == CURRENT:
             raise node.error(
-                f"invalid deployment id {deployment_id!r}",
+                f"invalid deployment id {shown(deployment_id)}",
                 "use letters, digits, '-' or '_' (and not 'current')",
             )
         entries = node.mapping(("description", "routes", "binary_media_types", "binaryMediaTypes"))
@@ -565,7 +652,8 @@ def _load(root: _Node, base_dir: Path) -> LoadedConfig:
     if not definition.routes and serving_current:
         raise api["routes"].error(
             NO_METHODS,
-            f"stage {serving_current[0]!r} serves the current definition: add a route, or give "
+            f"stage {shown(serving_current[0])} serves the current definition: add a route, or "
+            "give "
             f"the stage a 'deployment:' from 'deployments'",
         )
     api_id = None
@@ -581,7 +669,7 @@ def _load(root: _Node, base_dir: Path) -> LoadedConfig:
         account_id = str(api["account_id"].value)
         if not re.fullmatch(r"\d{12}", account_id):
             raise api["account_id"].error(
-                f"invalid account id {account_id!r}", "use 12 digits, quoted"
+                f"invalid account id {shown(account_id)}", "use 12 digits, quoted"
             )
     declared_keys = ApiKeys()
     keys = _api_keys(top.get("api_keys"), declared_keys)
@@ -642,7 +730,7 @@ def _usage_plans(
             stage = named.string()
             if stage not in stages:
                 raise named.error(
-                    f"Invalid API Stage specified: {stage!r}", f"stages: {', '.join(stages)}"
+                    f"Invalid API Stage specified: {shown(stage)}", f"stages: {', '.join(stages)}"
                 )
             plan_stages.append(item.value)
         values: dict[str, Any] = {"stages": plan_stages}
@@ -662,7 +750,8 @@ def _backend_host(host: str, node: _Node) -> str:
     """The key must be what an integration URI's netloc is: a host, and an optional port."""
     if not re.fullmatch(r"(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?", host):
         raise node.error(
-            f"invalid backend host {host!r}", "write the host (and :port) only, e.g. pets.internal"
+            f"invalid backend host {shown(host)}",
+            "write the host (and :port) only, e.g. pets.internal",
         )
     return host
 
@@ -678,7 +767,9 @@ def _binary_types(node: _Node | None) -> tuple[str, ...]:
 
 def _function(name: str, node: _Node, base_dir: Path) -> _FunctionSpec:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
-        raise node.error(f"invalid function name {name!r}", "use 1-64 letters, digits, '-' or '_'")
+        raise node.error(
+            f"invalid function name {shown(name)}", "use 1-64 letters, digits, '-' or '_'"
+        )
     entries = node.mapping(("handler", "environment", "timeout", "memory", "versions", "aliases"))
     if "handler" not in entries:
         raise node.error("missing 'handler'", "add handler: package.module:function")
@@ -695,7 +786,7 @@ def _function(name: str, node: _Node, base_dir: Path) -> _FunctionSpec:
     ):
         if version != str(i):
             raise spec.error(
-                f"version {version!r} out of order",
+                f"version {shown(version)} out of order",
                 f"versions are numbered 1, 2, 3...; expected {i}",
             )
         if isinstance(spec.value, dict):
@@ -731,7 +822,7 @@ def _function(name: str, node: _Node, base_dir: Path) -> _FunctionSpec:
         version = str(version_node.value)
         if version != "$LATEST" and version not in versions:
             raise version_node.error(
-                f"alias {alias!r} points at version {version!r}, which is not declared",
+                f"alias {shown(alias)} points at version {shown(version)}, which is not declared",
                 f"declared versions: {', '.join(versions) or 'none'} (or $LATEST)",
             )
         with target.located():
@@ -744,7 +835,7 @@ def _env_name(name: str, node: _Node) -> str:
     """Lambda refuses variable names outside [a-zA-Z]([a-zA-Z0-9_])+."""
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
         raise node.error(
-            f"invalid environment variable name {name!r}",
+            f"invalid environment variable name {shown(name)}",
             "start with a letter; then letters, digits and '_' only",
         )
     return name
@@ -779,7 +870,7 @@ def _stage(name: str, node: _Node, deployments: dict[str, Any]) -> _StageSpec:
         value = str(ref.value)
         if value not in known:
             raise ref.error(
-                f"unknown deployment {value!r}", f"declared deployments: {', '.join(known)}"
+                f"unknown deployment {shown(value)}", f"declared deployments: {', '.join(known)}"
             )
         return value
 
@@ -866,15 +957,18 @@ def _import(node: _Node, base_dir: Path, what: str) -> Any:
         target: Any = importlib.import_module(module_name)
     except ImportError as e:
         raise node.error(
-            f"cannot import module {module_name!r}: {e}",
+            f"cannot import module {shown(module_name)}: {e}",
             f"modules are imported from the config's folder {base_dir}",
         ) from None
     except Exception as e:
-        raise node.error(f"importing {module_name!r} failed: {type(e).__name__}: {e}") from None
+        raise node.error(
+            f"importing {shown(module_name)} failed: {type(e).__name__}: {e}"
+        ) from None
     elsewhere = _imported_elsewhere(target, module_name, Path(folder))
     if elsewhere is not None:
         raise node.error(
-            f"module {module_name!r} is already imported from {elsewhere}, not from this config's "
+            f"module {shown(module_name)} is already imported from {elsewhere}, not from this "
+            "config's "
             f"folder {base_dir}",
             "Python imports a module name once per process: give the two modules distinct "
             "names (e.g. put the handlers in a package named after the API)",
@@ -884,8 +978,10 @@ def _import(node: _Node, base_dir: Path, what: str) -> Any:
             names = [n for n in dir(target) if not n.startswith("_")]
             close = difflib.get_close_matches(part, names, n=1)
             raise node.error(
-                f"{module_name!r} has no attribute {part!r}",
-                f"did you mean {close[0]!r}?" if close else f"it defines: {', '.join(names[:10])}",
+                f"{shown(module_name)} has no attribute {shown(part)}",
+                f"did you mean {shown(close[0])}?"
+                if close
+                else f"it defines: {', '.join(names[:10])}",
             )
         target = getattr(target, part)
     if not callable(target):

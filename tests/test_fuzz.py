@@ -218,7 +218,7 @@ def test_any_yaml_text_is_accepted_or_one_config_error(tmp_path_factory, text):
 
 LAUGHS = "[" + ",".join(
     ["&a [x,x,x,x,x,x,x,x,x]"]
-    + [f"&{n} [" + ",".join([f"*{p}"] * 9) + "]" for p, n in zip("abcdefg", "bcdefgh")]
+    + [f"&{n} [" + ",".join([f"*{p}"] * 9) + "]" for p, n in zip("abcdefg", "bcdefgh", strict=True)]
 ) + "]"  # fmt: skip
 
 

@@ -73,6 +73,20 @@ class Verbs:
     def options(self, *args: Any, **kwargs: Any) -> ApiResponse:
         return self.open(*args, method="OPTIONS", **kwargs)
 
+    def _add_cookies_to_wsgi(self, environ: dict[str, Any]) -> None:
+        """Send the test's own Cookie header and the jar's cookies, merged by name (the test's
+        first), as a browser would: werkzeug alone replaces the test's header with the jar's,
+        or drops it when the jar is empty."""
+        written = environ.get("HTTP_COOKIE", "")
+        super()._add_cookies_to_wsgi(environ)  # type: ignore[misc]
+        merged = merge_cookies(written, environ.get("HTTP_COOKIE", ""))
+        if merged:
+            environ["HTTP_COOKIE"] = merged
+        raw = environ.get(RAW_HEADERS_KEY)
+        if raw is not None:
+            raw = [(k, v) for k, v in raw if k.lower() != "cookie"]
+            environ[RAW_HEADERS_KEY] = raw + ([("Cookie", merged)] if merged else [])
+
     def resolve_redirect(self, response: TestResponse, buffered: bool = False) -> TestResponse:
         """Following a 307/308 sends the body again: rewind what the first hop read."""
         stream = response.request.environ.get("wsgi.input")
@@ -128,6 +142,17 @@ class StageClient(Verbs, Client):
         sink = response.request.environ.get(RECORD_SINK_KEY)
         response._invocation = sink[-1] if sink else None
         return response
+
+
+def merge_cookies(*headers: str) -> str:
+    """`Cookie` header values as one, each cookie name once (the first one given wins)."""
+    seen: dict[str, str] = {}
+    for header in headers:
+        for pair in header.split(";"):
+            pair = pair.strip()
+            if pair:
+                seen.setdefault(pair.partition("=")[0].strip(), pair)
+    return "; ".join(seen.values())
 
 
 def _client_headers(builder: EnvironBuilder, environ: dict[str, Any]) -> list[tuple[str, str]]:

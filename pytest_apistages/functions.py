@@ -3,6 +3,7 @@ accepts for them, and the context object and environment a handler runs with."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import random
@@ -10,6 +11,7 @@ import re
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -296,6 +298,32 @@ class LambdaContext:
 
     def __repr__(self) -> str:
         return f"<LambdaContext {self.invoked_function_arn} request {self.aws_request_id}>"
+
+
+@contextmanager
+def thread_event_loop() -> Iterator[None]:
+    """On Lambda a handler runs in the runtime's main thread, where asyncio.get_event_loop()
+    gives a loop (Mangum relies on it). A server thread has none: lend it one for the call."""
+    if threading.current_thread() is threading.main_thread():
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            asyncio.get_event_loop_policy().get_event_loop()
+            has_loop = True
+        except RuntimeError:
+            has_loop = False
+    if has_loop:
+        yield
+        return
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 @lru_cache(maxsize=4096)

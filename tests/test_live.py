@@ -415,3 +415,29 @@ def test_an_unreachable_api_fails_each_test_in_one_line(
     )
     assert "Traceback" not in result.stdout.str()
     assert "urllib3" not in result.stdout.str()
+
+
+@pytest.mark.parametrize("mode", ["in-process", "live"])
+def test_jar_cookies_and_the_tests_own_cookie_header_both_reach_the_function(
+    gw: Gateway, mode: str
+) -> None:
+    """The same test body behaves the same in both modes: an explicit Cookie header is sent
+    with an empty jar, and merged with the jar's cookies (the test's value first) after a
+    Set-Cookie."""
+
+    def run(client: Any) -> list[Any]:
+        seen = [client.get("/echo/x", headers={"Cookie": "mine=1"}).json()["cookie"]]
+        client.get("/cookies")  # Set-Cookie: a=1, b=2
+        seen.append(client.get("/echo/x").json()["cookie"])
+        seen.append(client.get("/echo/x", headers={"Cookie": "a=9; mine=1"}).json()["cookie"])
+        return seen
+
+    if mode == "in-process":
+        seen = run(gw.client("dev"))
+    else:
+        with gw.serve() as base_url:
+            client = LiveStageClient(base_url, "dev")
+            seen = run(client)
+            client.close()
+
+    assert seen == ["mine=1", "a=1; b=2", "a=9; mine=1; b=2"]

@@ -9,7 +9,13 @@ import traceback
 from typing import NoReturn
 
 from ... import errors
-from ...functions import FunctionNotFound, LambdaContext, function_environment, parse_reference
+from ...functions import (
+    FunctionNotFound,
+    LambdaContext,
+    function_environment,
+    parse_reference,
+    thread_event_loop,
+)
 from ...observe.logs import DATA
 from ..context import GatewayFailure, RequestContext
 from ..request import is_binary
@@ -69,7 +75,10 @@ def call(ctx: RequestContext) -> None:
     assert resolved is not None and ctx.match is not None
     integration = ctx.match.route.integration
     context = LambdaContext(resolved, ctx.services.draws.uuid(), ctx.services.region)
-    with function_environment(resolved.function, context.runtime_environment()):
+    with (
+        function_environment(resolved.function, context.runtime_environment()),
+        thread_event_loop(),
+    ):
         started = context.start()  # waiting for the environment is not run time
         try:
             result = resolved.function.handler(ctx.event, context)

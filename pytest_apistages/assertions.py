@@ -151,7 +151,8 @@ def assert_canary_ratio(
     that the share served by the canary is `expected` percent (default: the configured one).
 
     A correct canary fails this with probability at most `alpha`; a wrong one (50 % where 5 %
-    was meant) fails it with near certainty at the default sample size."""
+    was meant) fails it with near certainty at the default sample size. The sample leaves the
+    stage's throttles and quotas as it found them."""
     __tracebackhide__ = True
     if expected is None:
         settings = gateway.stage(stage).canary
@@ -167,9 +168,10 @@ def assert_canary_ratio(
             f"assert_canary_ratio: need samples >= 1 and 0 < alpha < 1, got {samples}, {alpha}"
         )
     client = gateway.client(stage)
-    records = [
-        client.open(path, method=method, **request_kwargs).invocation for _ in range(samples)
-    ]
+    with gateway.services.limiter.unchanged():  # a measurement: the test's throttles stay
+        records = [
+            client.open(path, method=method, **request_kwargs).invocation for _ in range(samples)
+        ]
     served = sum(1 for r in records if r.canary)
     result = CanaryRatio(
         served,

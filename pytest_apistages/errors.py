@@ -64,6 +64,7 @@ class ConfigError(ApiStagesError):
         self.key = key
         self.problem = problem
         self.fix = fix
+        self.detail = ""  # e.g. the traceback of a handler module that failed to import
         where = f"{source}: {key}" if key else source
         message = f"{where}: {problem}"
         if fix:

@@ -568,7 +568,7 @@ CASES = [
         stages: {dev: {}}
         """,
         "apistages.yaml: functions.pets.handler: importing '{mod}' failed: RuntimeError: no "
-        "table configured",
+        "table configured at TMP/{mod}.py:1 (raise RuntimeError('no table configured'))",
         module="raise RuntimeError('no table configured')\n",
     ),
     bad(

@@ -1046,3 +1046,27 @@ def test_canary_ratio_failure_names_the_seed_to_replay(pytester: pytest.Pytester
             "*seed: * (derived from run seed 7 and the test id; replay with --apistages-seed 7)",
         ]
     )
+
+
+def test_a_handler_module_that_raises_is_one_line_with_its_place_and_a_traceback_with_v(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(
+        ".yaml",
+        apistages="api: {routes: {GET /a: fn}}\nfunctions: {fn: {handler: 'brokenmod:h'}}\n"
+        "stages: {dev: {}}\n",
+    )
+    pytester.makepyfile(
+        brokenmod="import os\n\n\ndef table():\n    return os.environ['NO_SUCH_TABLE']\n\n\n"
+        "TABLE = table()\n",
+        test_x="def test_x():\n    pass\n",
+    )
+
+    quiet = pytester.runpytest("-p", "no:cacheprovider")
+    verbose = pytester.runpytest("-p", "no:cacheprovider", "-v")
+
+    assert quiet.ret == pytest.ExitCode.USAGE_ERROR
+    line = "*importing 'brokenmod' failed: KeyError: 'NO_SUCH_TABLE' at *brokenmod.py:5 *"
+    quiet.stderr.fnmatch_lines([line])
+    assert "Traceback" not in quiet.stderr.str()
+    verbose.stderr.fnmatch_lines([line, "Traceback (most recent call last):", "*line 5, in table*"])

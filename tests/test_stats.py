@@ -316,3 +316,22 @@ def test_the_configured_percent_is_the_default_expectation() -> None:
     assert result.expected_percent == 50.0
     assert result.canary == canary_draws(5, 400, 50)
     assert result.p_value == binomial_test(result.canary, 400, 0.5) >= 0.001
+
+
+def test_assert_canary_ratio_leaves_the_stages_throttles_as_it_found_them() -> None:
+    from pytest_apistages import Gateway
+    from pytest_apistages.assertions import assert_canary_ratio
+
+    gw = Gateway()
+    gw.api.put_route("GET /pets", {"type": "MOCK"})
+    gw.deploy("prod")
+    gw.update_stage("prod", throttling={"rate": 1, "burst": 5})
+    gw.deploy_canary("prod", percent=20)
+    gw.clock.freeze()
+    client = gw.client("prod")
+    assert client.get("/pets").status_code == 200  # one of the five tokens spent
+
+    assert_canary_ratio(gw, "prod", "/pets", samples=400)
+
+    statuses = [client.get("/pets").status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 200, 429]  # the four tokens left before the sample

@@ -101,7 +101,10 @@ def pytest_configure(config: pytest.Config) -> None:
         try:
             loaded = load_file(path, shown_as=_relative(path, config.invocation_params.dir))
         except ConfigError as e:
-            raise pytest.UsageError(f"pytest-apistages: {e}") from None
+            detail = ""
+            if e.detail and (config.get_verbosity() > 0 or config.getoption("fulltrace", False)):
+                detail = "\n" + e.detail.rstrip()
+            raise pytest.UsageError(f"pytest-apistages: {e}{detail}") from None
     config.stash[CONFIG_KEY] = loaded
     _check_base_url_has_no_stage(config)
     unknown = [s for s in config.getoption("apistages_stage") if not _is_known(config, s)]

@@ -6,8 +6,9 @@ from __future__ import annotations
 import calendar
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 # Epoch timestamps (about 1.8e9 s) carry float noise of a few 1e-7 s, so `advance(0.1)` moves
 # the clock by 0.09999990463... s. Elapsed time is rounded to the microsecond and a token counts
@@ -102,6 +103,19 @@ class Limiter:
         for bucket in buckets:
             bucket.take()
         return None
+
+    @contextmanager
+    def unchanged(self) -> Iterator[None]:
+        """Whatever is admitted or counted inside, every bucket and quota is left as it was
+        (for a measurement, such as assert_canary_ratio's sample, that must not spend them)."""
+        with self._lock:
+            buckets = {key: replace(bucket) for key, bucket in self._buckets.items()}
+            quotas = dict(self._quotas)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._buckets, self._quotas = buckets, quotas
 
     def count(self, key: tuple[str, ...], limit: int, period: str, now: float) -> bool:
         """Count one request against a quota; False (and not counted) once it is used up."""

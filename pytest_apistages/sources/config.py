@@ -12,6 +12,7 @@ import importlib.machinery
 import json
 import re
 import sys
+import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -913,6 +914,26 @@ def _boolean(node: _Node) -> bool:
 _IMPORTED_BY: dict[str, tuple[Path, ModuleType]] = {}
 
 
+def _import_failed(node: _Node, module_name: str, error: BaseException) -> ConfigError:
+    """The user's code raised while its module was imported: say where, in one line; the
+    whole traceback rides along for `pytest -v` and `--full-trace`."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if "importlib" not in frame.filename and not frame.filename.startswith("<frozen")
+    ]
+    where = ""
+    if isinstance(error, SyntaxError) and error.filename:
+        where = f" at {error.filename}:{error.lineno}"
+    elif frames:
+        where = f" at {frames[-1].filename}:{frames[-1].lineno} ({(frames[-1].line or '')[:80]})"
+    failed = node.error(
+        f"importing {shown(module_name)} failed: {type(error).__name__}: {str(error)[:300]}{where}"
+    )
+    failed.detail = "".join(traceback.format_exception(error))
+    return failed
+
+
 def _imported_elsewhere(module: ModuleType, module_name: str, folder: Path) -> str | None:
     """Where `module_name` comes from, when another config imported it from its folder although
     this config's folder has its own: the second API would run the first one's code. A module
@@ -956,14 +977,14 @@ def _import(node: _Node, base_dir: Path, what: str) -> Any:
     try:
         target: Any = importlib.import_module(module_name)
     except ImportError as e:
-        raise node.error(
-            f"cannot import module {shown(module_name)}: {e}",
-            f"modules are imported from the config's folder {base_dir}",
-        ) from None
+        if e.name == module_name.split(".")[0] or e.name == module_name:
+            raise node.error(
+                f"cannot import module {shown(module_name)}: {e}",
+                f"modules are imported from the config's folder {base_dir}",
+            ) from None
+        raise _import_failed(node, module_name, e) from None
     except Exception as e:
-        raise node.error(
-            f"importing {shown(module_name)} failed: {type(e).__name__}: {e}"
-        ) from None
+        raise _import_failed(node, module_name, e) from None
     elsewhere = _imported_elsewhere(target, module_name, Path(folder))
     if elsewhere is not None:
         raise node.error(

@@ -241,17 +241,40 @@ def assert_cached(
     first = api.open(path, method=method, **request_kwargs)
     second = api.open(path, method=method, **request_kwargs)
     record = second.invocation
-    settings = gateway.stage(api.stage).settings
     assert record.cache_hit, (
         f"{method} {path} on stage {api.stage!r} was not served from the cache the second time"
         f"\n  served by: {record.describe()}"
-        f"\n  cache cluster enabled: {settings.cache_cluster_enabled}; method settings: "
-        f"{settings.for_route(record.route)}"
+        f"\n  why: {_why_not_cached(gateway, api.stage, record)}"
     )
     assert (second.status_code, second.get_data()) == (first.status_code, first.get_data()), (
         f"{method} {path}: the cached answer differs from the first one"
     )
     return record
+
+
+def _why_not_cached(gateway: Gateway, stage: str, record: Invocation) -> str:
+    """The first reason, in words, that the stage did not answer from its cache."""
+    current = gateway.stage(stage)
+    if record.route is None:
+        return "no route matched, and only a method's answers are cached"
+    settings = current.settings.for_route(record.route)
+    if not current.settings.cache_cluster_enabled:
+        return f"stage {stage} has no cache cluster: set caching: {{enabled: true}} on the stage"
+    if not settings.caching_enabled:
+        if not record.route.startswith("GET "):
+            return (
+                f"stage-level caching applies to GET methods only; enable it for "
+                f"{record.route} in method_settings: {{'{record.route}': {{caching: "
+                f"{{enabled: true}}}}}}"
+            )
+        return f"caching is disabled for {record.route} in its method settings"
+    if settings.cache_ttl <= 0:
+        return f"the cache TTL of {record.route} is 0 seconds"
+    if record.canary and current.canary is not None and not current.canary.use_stage_cache:
+        return "the request went to the canary, which does not use the stage cache"
+    if record.status >= 500 or record.error is not None:
+        return f"the first answer was the gateway's own {record.status}, which is not cached"
+    return "the first answer was not kept (over 1 MB, or the cache was flushed meanwhile)"
 
 
 def _limits(api: StageClient, record: Invocation) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import functools
+import inspect
 import json
 import reprlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 
 class _ShortRepr(reprlib.Repr):
@@ -46,6 +48,35 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
 
 class ApiStagesError(Exception):
     """Base class of every error pytest-apistages raises on purpose."""
+
+
+T = TypeVar("T")
+_HOT = {"wsgi_app"}  # called per request: not wrapped
+
+
+def refused_at_the_caller(cls: type[T]) -> type[T]:
+    """A class decorator: when a public method refuses (an ApiStagesError), the error is
+    raised from the caller's line, so a failing test shows the user's code, not our frames."""
+    for name, member in list(vars(cls).items()):
+        if name.startswith("_") or name in _HOT:
+            continue
+        if isinstance(member, classmethod):
+            setattr(cls, name, classmethod(_at_the_caller(member.__func__)))
+        elif inspect.isfunction(member):
+            setattr(cls, name, _at_the_caller(member))
+    return cls
+
+
+def _at_the_caller(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def method(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
+        try:
+            return fn(*args, **kwargs)
+        except ApiStagesError as error:
+            raise error.with_traceback(None) from None
+
+    return method
 
 
 class BadRequestError(ApiStagesError):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .errors import BadRequestError, NotFoundError, did_you_mean, shown
+from .errors import BadRequestError, NotFoundError, did_you_mean, refused_at_the_caller, shown
 from .model import frozen_map
 
 Handler = Callable[[Any, Any], Any]
@@ -86,6 +86,7 @@ class FunctionNotFound(NotFoundError):
     """A reference to a function, version or alias that does not exist (AWS: 500 at invoke)."""
 
 
+@refused_at_the_caller
 class Functions:
     """The gateway's Lambda functions, addressed as AWS addresses them."""
 

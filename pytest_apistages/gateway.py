@@ -17,7 +17,7 @@ from . import clients
 from .clock import Clock
 from .diff import definition_changes
 from .draws import ID_ALPHABET, Draws
-from .errors import BadRequestError, NotFoundError, shown
+from .errors import BadRequestError, NotFoundError, refused_at_the_caller, shown
 from .functions import Functions
 from .model import (
     DEFAULT_BURST,
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 
+@refused_at_the_caller
 class WorkingApi:
     """The editable API definition. Edits reach a stage only through the next deploy."""
 
@@ -103,6 +104,7 @@ class WorkingApi:
         self.definition = replace(self.definition, binary_media_types=tuple(types))
 
 
+@refused_at_the_caller
 class Gateway:
     """An in-process API Gateway REST API: edit `api`, `deploy` to stages, call stages."""
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import BadRequestError, NotFoundError, shown
+from .errors import BadRequestError, NotFoundError, refused_at_the_caller, shown
 from .model import ALL_METHODS, frozen_map
 from .settings import check_number, method_settings_key
 
@@ -57,6 +57,7 @@ class UsagePlan:
         return own if own is not None else self.method_throttles.get(route_key)
 
 
+@refused_at_the_caller
 class ApiKeys:
     """The account's API keys, found by the value a caller sends in `x-api-key`."""
 
@@ -99,6 +100,7 @@ class ApiKeys:
         return list(self._keys.values())
 
 
+@refused_at_the_caller
 class UsagePlans:
     """Usage plans, checked against the keys they name and the rule that a key belongs to at
     most one plan per stage."""

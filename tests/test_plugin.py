@@ -1070,3 +1070,25 @@ def test_a_handler_module_that_raises_is_one_line_with_its_place_and_a_traceback
     quiet.stderr.fnmatch_lines([line])
     assert "Traceback" not in quiet.stderr.str()
     verbose.stderr.fnmatch_lines([line, "Traceback (most recent call last):", "*line 5, in table*"])
+
+
+def test_a_refusal_through_the_python_api_shows_the_users_line(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_refused="""
+        from pytest_apistages import Gateway
+
+        def test_canary():
+            gw = Gateway()
+            gw.api.put_route("GET /a", {"type": "MOCK"})
+            gw.deploy("prod")
+            gw.deploy_canary("prod", percent=-5)  # the user line
+        """
+    )
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert 'gw.deploy_canary("prod", percent=-5)  # the user line' in output
+    assert "BadRequestError: Canary percent must be from 0.0 to 100.0, got -5" in output
+    assert "model.py" not in output and "gateway.py" not in output

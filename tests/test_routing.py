@@ -185,3 +185,30 @@ def test_execution_log_lines_reach_python_logging_for_pytest_to_show(caplog):
     assert any("No route for GET /nothing" in m for m in infos)  # a 4XX is not an error
     assert all(m.startswith(f"{gw.log_group('s')} (") for m in errors + infos)
     assert [e.message for e in gw.logs("s")][-1] == "Method completed with status: 403"
+
+
+def test_no_route_is_a_warning_naming_the_request_and_the_nearest_routes(caplog):
+    gw = route_names("GET /pets", "GET /pets/{id}", "POST /orders")
+
+    response = gw.client("s").get("/pet")
+
+    assert response.status_code == 403  # AWS's answer stays the same
+    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
+    deployment = gw.stage("s").deployment_id
+    assert warning.getMessage() == (
+        f"GET /pet: no route on stage s (deployment {deployment}); answered 403 Missing "
+        f"Authentication Token. Nearest routes: GET /pets, GET /pets/{{id}}"
+    )
+
+
+def test_an_unknown_stage_is_a_warning_with_a_did_you_mean(caplog):
+    gw = route_names("GET /pets")
+
+    gw.client("z").get("/pets")
+    gw.client("ss").get("/pets")
+
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert messages[1] == (
+        "GET /ss/pets: no stage 'ss' (did you mean 's'?); answered 403 Missing Authentication "
+        "Token (stages: s)"
+    )

@@ -12,6 +12,7 @@ answers the request, and the steps up to the gateway response are skipped."""
 
 from __future__ import annotations
 
+import difflib
 import logging
 import sys
 import traceback
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.http import HTTP_STATUS_CODES
 
 from .. import errors
+from ..errors import did_you_mean
 from ..observe.logs import Deferred
 from .cache import cache_lookup, cache_store
 from .context import GatewayFailure, RequestContext, Services, UndefinedStageVariable
@@ -46,6 +48,11 @@ def resolve_stage(ctx: RequestContext) -> None:
     ctx.path = "/" + rest.lstrip("/")
     ctx.served = ctx.services.served.get(stage_name)
     if ctx.served is None:
+        hint = did_you_mean(stage_name, list(ctx.services.served))
+        logger.warning(
+            "%s %s: no stage %r%s; answered 403 Missing Authentication Token (stages: %s)",
+            ctx.method, ctx.raw_path, stage_name, hint, ", ".join(ctx.services.served) or "none",
+        )  # fmt: skip
         raise GatewayFailure(errors.MISSING_AUTHENTICATION_TOKEN, f"No stage named {stage_name!r}")
 
 
@@ -73,6 +80,7 @@ def match_route(ctx: RequestContext) -> None:
     assert ctx.deployment is not None and ctx.served is not None
     ctx.match = ctx.deployment.api.match(ctx.method, ctx.path)
     if ctx.match is None:
+        _warn_no_route(ctx)
         raise GatewayFailure(
             errors.MISSING_AUTHENTICATION_TOKEN,
             f"No route for {ctx.method} {ctx.path} in deployment {ctx.deployment.id}",
@@ -85,6 +93,20 @@ def match_route(ctx: RequestContext) -> None:
         ctx.note("Method request headers: {}", dict(ctx.headers), level="DATA")
         body = ctx.body.decode("utf-8", "replace") if ctx.body else ""
         ctx.note("Method request body before transformations: {}", body, level="DATA")
+
+
+def _warn_no_route(ctx: RequestContext) -> None:
+    """The most common failure in a test: say what was asked, where, and what is near, at a
+    level pytest shows by default (the client still gets AWS's 403)."""
+    assert ctx.deployment is not None
+    routes = list(ctx.deployment.api.routes)
+    near = difflib.get_close_matches(f"{ctx.method} {ctx.path}", routes, n=3, cutoff=0.5)
+    logger.warning(
+        "%s %s: no route on stage %s (deployment %s); answered 403 Missing Authentication "
+        "Token. %s",
+        ctx.method, ctx.path, ctx.stage_name, ctx.deployment.id,
+        f"Nearest routes: {', '.join(near)}" if near else f"Routes: {', '.join(routes[:10])}",
+    )  # fmt: skip
 
 
 def integration_request(ctx: RequestContext) -> None:

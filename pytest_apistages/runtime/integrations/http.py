@@ -19,7 +19,7 @@ from werkzeug.exceptions import InternalServerError
 from werkzeug.test import run_wsgi_app
 
 from ... import errors
-from ...errors import BadRequestError
+from ...errors import BadRequestError, refused_at_the_caller
 from ...model import Integration
 from ...observe.logs import ERROR
 from ..context import (
@@ -275,6 +275,7 @@ def _timeout(integration: Integration) -> GatewayFailure:
     )
 
 
+@refused_at_the_caller
 class Backends:
     """Hosts whose HTTP integrations are answered by an in-process WSGI app."""
 

@@ -243,6 +243,14 @@ class Gateway:
         if stage is not None:
             check_stage_name(stage)
         with self._lock:
+            current = self._stages.get(stage) if stage is not None else None
+            if current is not None and current.canary is not None:
+                raise BadRequestError(
+                    f"Invalid deployment content specified.Non canary deployment not supported on "
+                    f"stage {stage} because Canary is enabled. Provide CanarySettings in "
+                    f"deploymentInput. (deploy_canary({stage!r}, ...) updates the canary; "
+                    f"promote_canary or remove_canary ends it)"
+                )
             deployment = self.create_deployment(description)
             if stage is not None:
                 if stage in self._stages:
@@ -401,6 +409,11 @@ class Gateway:
     ) -> Deployment:
         """Snapshot the working API as the stage's canary; the stage itself does not move
         (CreateDeployment with canarySettings)."""
+        if not stage:  # recorded: create-canary-deployment-no-stage / -empty-stage
+            raise BadRequestError(
+                f"Invalid deployment content specified.Non null and non empty stageName must be "
+                f"provided for canary deployment. Provided value is {'' if stage == '' else 'null'}"
+            )
         percent = check_percent(percent)
         overrides = check_variables(variables or {})
         with self._lock:

@@ -100,7 +100,10 @@ def method_settings(
     return MethodSettings(**values)
 
 
-def access_log_settings(format: str, destination: str) -> AccessLogSettings:
+def access_log_settings(format: str | None, destination: str | None) -> AccessLogSettings:
+    if format == "" or destination == "":  # recorded: update-stage-access-log-format-empty
+        empty = "format" if format == "" else "destination"
+        raise BadRequestError(f"Access Log value must not be empty (access_log.{empty})")
     if not isinstance(format, str) or "$context.requestId" not in format:
         raise BadRequestError(
             "access_log.format must include $context.requestId (AWS refuses formats without it)"
@@ -206,7 +209,7 @@ def updated_settings(
     elif isinstance(access_log, Mapping):
         _known("access_log", access_log, ("format", "destination"))
         log = access_log_settings(
-            access_log.get("format", ""), access_log.get("destination", "access-logs")
+            access_log.get("format"), access_log.get("destination", "access-logs")
         )
     return StageSettings(frozen_map(entries), cluster_enabled, cluster_size, log)
 

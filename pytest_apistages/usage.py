@@ -13,6 +13,7 @@ from .model import ALL_METHODS, frozen_map
 from .settings import check_number, method_settings_key
 
 MIN_KEY_LENGTH = 20
+MAX_KEY_LENGTH = 128
 QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
 _THROTTLE_NAMES = {"rateLimit": "rate", "burstLimit": "burst"}
 
@@ -67,11 +68,19 @@ class ApiKeys:
     def create(self, name: str, value: str | None = None, *, enabled: bool = True) -> ApiKey:
         if name in self._keys:
             raise BadRequestError(f"API key {shown(name)} already exists")
-        value = value if value is not None else _derived(f"value:{name}", 40)
-        if not isinstance(value, str) or len(value) < MIN_KEY_LENGTH:
+        # An empty value gets a generated key, as on AWS (recorded: create-api-key-empty-value).
+        value = value if value else _derived(f"value:{name}", 40)
+        if not isinstance(value, str):
+            raise BadRequestError(f"API key {shown(name)}: the value must be a string")
+        if len(value) < MIN_KEY_LENGTH:
             raise BadRequestError(
-                f"API Key value should be at least {MIN_KEY_LENGTH} characters: key {shown(name)} "
-                f"has {shown(len(value) if isinstance(value, str) else value)}"
+                f"API Key value should be at least {MIN_KEY_LENGTH} characters (key {shown(name)} "
+                f"has {len(value)})"
+            )
+        if len(value) > MAX_KEY_LENGTH:
+            raise BadRequestError(
+                f"API Key value exceeds maximum size of {MAX_KEY_LENGTH} characters (key "
+                f"{shown(name)} has {len(value)})"
             )
         if any(k.value == value for k in self._keys.values()):
             raise BadRequestError(f"API key {shown(name)}: another key already has this value")

@@ -345,8 +345,10 @@ CASES = [
         "uri-not-http",
         "api: {routes: {GET /pets: {type: HTTP_PROXY, uri: 'ftp://files/pets'}}}\n"
         "stages: {dev: {}}\n",
-        "apistages.yaml: api.routes.GET /pets.uri: HTTP integration uri must be a full http(s) "
-        "URL, got 'ftp://files/pets' (e.g. https://${stageVariables.backend}/pets/{id})",
+        # AWS's text (recorded: LocalStack's test_put_integration_validation, invalid-uri-HTTP)
+        "apistages.yaml: api.routes.GET /pets.uri: Invalid HTTP endpoint specified for URI (got "
+        "'ftp://files/pets') (give a full http(s) URL, e.g. "
+        "https://${stageVariables.backend}/pets/{id})",
     ),
     bad(
         "uri-a-number",
@@ -1104,8 +1106,17 @@ CASES = [
         "api-key-too-short",
         "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {}}\n"
         "api_keys: {partner: {value: short}}\n",
-        "apistages.yaml: api_keys.partner: API Key value should be at least 20 characters: key "
-        "'partner' has 5",
+        # AWS's text (recorded: test_create_api_key_with_invalid_value, create-api-key-short-value)
+        "apistages.yaml: api_keys.partner: API Key value should be at least 20 characters (key "
+        "'partner' has 5)",
+    ),
+    bad(
+        "api-key-too-long",
+        "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {prod: {}}\n"
+        f"api_keys: {{partner: {{value: {'k' * 129}}}}}\n",
+        # recorded: create-api-key-invalid-value-too-long
+        "apistages.yaml: api_keys.partner: API Key value exceeds maximum size of 128 characters "
+        "(key 'partner' has 129)",
     ),
     bad(
         "cache-key-parameter-malformed",
@@ -1362,8 +1373,9 @@ def test_put_route_shares_the_integration_checks() -> None:
     with pytest.raises(ConfigError) as error:
         gw.api.put_route("GET /pets", {"type": "HTTP_PROXY", "uri": "ftp://files/pets"})
     assert str(error.value) == (
-        "put_route: GET /pets.uri: HTTP integration uri must be a full http(s) URL, got "
-        "'ftp://files/pets' (e.g. https://${stageVariables.backend}/pets/{id})"
+        "put_route: GET /pets.uri: Invalid HTTP endpoint specified for URI (got "
+        "'ftp://files/pets') (give a full http(s) URL, e.g. "
+        "https://${stageVariables.backend}/pets/{id})"
     )
 
 

@@ -94,7 +94,11 @@ def test_proxy_forwards_method_path_query_headers_and_body(gw: Gateway, method: 
     assert header_values(seen, "Host") == ["backend.internal"]
     assert header_values(seen, "Content-Length") == ([str(len(body))] if body else [])
     assert header_values(seen, "x-amzn-apigateway-api-id") == [gw.api_id]
-    assert header_values(seen, "X-Amzn-Trace-Id") == [response.headers["X-Amzn-Trace-Id"]]
+    [trace] = header_values(seen, "X-Amzn-Trace-Id")
+    assert trace.startswith("Root=1-")
+    # Recorded (LocalStack's test_apigateway_header_remapping_http[HTTP_PROXY]): the answer
+    # carries a trace id only when the backend sent one, and this one did not.
+    assert "X-Amzn-Trace-Id" not in response.headers
 
 
 def test_proxy_uses_the_integration_http_method(gw: Gateway) -> None:
@@ -176,7 +180,7 @@ def test_proxy_to_a_host_answered_by_the_users_responses_mock(
     assert call.call_count == 1
     sent = user_mock.calls[0].request.headers
     assert sent["x-amzn-apigateway-api-id"] == gw.api_id
-    assert sent["X-Amzn-Trace-Id"] == response.headers["X-Amzn-Trace-Id"]
+    assert sent["X-Amzn-Trace-Id"].startswith("Root=1-")
     assert "Host" not in sent  # requests derives it from the URL; the client's is not passed
 
 

@@ -772,7 +772,8 @@ def test_metrics_logging_and_access_log_from_the_config() -> None:
         ),
         (
             {"access_log": {"format": "$context.requestId", "destination": ""}},
-            "access_log.destination must name a log group or its ARN",
+            # AWS's text (recorded: LocalStack's test_stage_access_log_settings_validation)
+            "Access Log value must not be empty (access_log.destination)",
         ),
         (
             {"access_log": {"format": "$context.requestId", "group": "x"}},

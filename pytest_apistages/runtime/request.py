@@ -21,7 +21,13 @@ MAX_PAYLOAD = 10 * 1024 * 1024
 RAW_HEADERS_KEY = "apistages.raw_headers"  # the headers in the client's case, when known
 _URI_SAFE = "/?#[]@!$&'()*+,;=:-._~%"
 _NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9/?#\[\]@!$&'()*+,;=:\-._~%]")
-_NOT_PASSED = ("content-length", "connection")
+# Request headers that never reach an integration (recorded on AWS: LocalStack's
+# test_apigateway_header_remapping_aws, no-param-integration).
+NOT_PASSED = frozenset(
+    ("connection", "content-length", "content-md5", "expect", "max-forwards",
+     "proxy-authenticate", "server", "te", "trailer", "transfer-encoding", "upgrade",
+     "www-authenticate")
+)  # fmt: skip
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -67,14 +73,14 @@ def read_request(ctx: RequestContext) -> None:
 
 
 def forwarded_headers(ctx: RequestContext, raw: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The headers as a regional endpoint passes them on: no Content-Length, with the
-    X-Forwarded-* and X-Amzn-Trace-Id headers API Gateway adds."""
+    """The headers as a regional endpoint passes them on: without the hop-by-hop and
+    framing headers AWS drops, with the X-Forwarded-* and X-Amzn-Trace-Id headers it adds."""
     headers = []
     forwarded_for = None
     present = set()
     for name, value in raw:
         lowered = name.lower()
-        if lowered in _NOT_PASSED:
+        if lowered in NOT_PASSED:
             continue
         if lowered == "x-forwarded-for":
             forwarded_for = value

@@ -321,6 +321,8 @@ def _integration(node: _Node) -> Integration:
     if kind in ("HTTP", "HTTP_PROXY"):
         _check_http_uri(target_node, target)
     if kind == "AWS_PROXY":
+        if "uri" in entries:  # AWS's own key: AWS's rules (ours, `function`, takes short forms)
+            _check_invocation_uri(target_node, target)
         _check_service_arn(target_node, target)
     parameters = _one_of(entries, "request_parameters", "requestParameters")
     responses = entries.get("responses")
@@ -344,8 +346,8 @@ def _check_http_uri(node: _Node, uri: str) -> None:
     url = re.match(r"^https?://(?P<host>[^/?#]+)", uri)
     if url is None:
         raise node.error(
-            f"HTTP integration uri must be a full http(s) URL, got {shown(uri)}",
-            "e.g. https://${stageVariables.backend}/pets/{id}",
+            f"Invalid HTTP endpoint specified for URI (got {shown(uri)})",
+            "give a full http(s) URL, e.g. https://${stageVariables.backend}/pets/{id}",
         )
     literal = re.sub(r"\$\{[^}]*\}", "", uri)  # stage variables are checked once filled in
     bad = re.search(r"[\s\x00-\x1f\x7f-\U0010ffff]", literal)
@@ -362,6 +364,25 @@ def _check_http_uri(node: _Node, uri: str) -> None:
         )
 
 
+def _check_invocation_uri(node: _Node, uri: str) -> None:
+    """An AWS_PROXY `uri` is an API Gateway invocation ARN, as PutIntegration requires
+    (recorded: LocalStack's test_put_integration_aws_proxy_uri)."""
+    if "${" in uri:
+        return  # checked once the stage variables are filled in
+    if not uri.startswith("arn:"):
+        raise node.error(
+            f"Invalid ARN specified in the request (got {shown(uri)})",
+            "use function: for a function name, or the invocation ARN "
+            "arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations",
+        )
+    if re.match(r"^arn:aws[a-z-]*:lambda:", uri):
+        raise node.error(
+            "AWS ARN for integration must contain path or action",
+            "wrap the function ARN: "
+            "arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations",
+        )
+
+
 def _check_service_arn(node: _Node, target: str) -> None:
     """API Gateway's own ARN form: refused as AWS refuses it at PutIntegration."""
     arn = re.match(
@@ -374,7 +395,8 @@ def _check_service_arn(node: _Node, target: str) -> None:
             "AWS ARN for integration must contain path or action",
             "e.g. arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/ARN/invocations",
         )
-    if arn.group("service") != "lambda":
+    invocation = re.fullmatch(r"path/2015-03-31/functions/.+/invocations", arn.group("rest") or "")
+    if arn.group("service") != "lambda" or invocation is None:
         raise node.error(
             "Integrations of type 'AWS_PROXY' currently only supports Lambda function and "
             "Firehose stream invocations.",

@@ -189,14 +189,21 @@ def query_map(query: str) -> dict[str, str]:
 
 
 def is_binary(media_type: str | None, binary_media_types: Sequence[str]) -> bool:
-    """Whether a Content-Type (or Accept) value matches the API's binary media types."""
+    """Whether a Content-Type (or the first Accept value) is one of the API's binary media
+    types. Recorded on AWS (test_aws_proxy_binary_response): only the first of several Accept
+    values counts; a `type/*` entry matches any subtype of its type; a wildcard in the value
+    itself (`image/*`, `*/*`) matches nothing but that same entry, and a `*/x` entry nothing."""
     if not media_type or not binary_media_types:
         return False
-    mime = media_type.split(";")[0].strip().lower()
-    major = mime.split("/")[0]
+    mime = media_type.split(",")[0].split(";")[0].strip().lower()
+    major, slash, minor = mime.partition("/")
+    if not slash or not major or not minor:
+        return False
     for pattern in binary_media_types:
         p = pattern.strip().lower().replace("~1", "/")
-        if p in ("*/*", mime) or p == f"{major}/*":
+        if p == "*/*" or p == f"{major}/*":
+            return True
+        if p == mime and not p.startswith("*/"):
             return True
     return False
 

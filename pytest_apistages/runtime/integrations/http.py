@@ -77,7 +77,13 @@ def request(ctx: RequestContext) -> None:
         headers = [(k, v) for k, v in ctx.headers if k.lower() not in _NOT_FORWARDED]
         query = "&".join(q for q in (url.query, ctx.query_string) if q)
     else:
-        headers = mapped_headers
+        # Recorded (test_http_integration_with_lambda[HTTP]): the backend gets API Gateway's
+        # own Accept, and the client's Content-Type with a body; other headers only mapped.
+        headers = [("Accept", "application/json")]
+        content_type = ctx.header("Content-Type")
+        if ctx.body and content_type:
+            headers.append(("Content-Type", content_type))
+        headers = _mapped_over(headers, mapped_headers)
         query = "&".join(q for q in (url.query, mapped_query) if q)
     headers.append(("x-amzn-apigateway-api-id", ctx.api_id))
     if not any(k.lower() == "user-agent" for k, _ in headers):
@@ -195,6 +201,14 @@ def requests_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str | None
         previous = joined.get(key)
         joined[key] = f"{previous}, {value}" if previous is not None else value
     return joined
+
+
+def _mapped_over(
+    defaults: list[tuple[str, str]], mapped: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The mapped headers, and the defaults they do not replace."""
+    names = {name.lower() for name, _ in mapped}
+    return [(k, v) for k, v in defaults if k.lower() not in names] + mapped
 
 
 def _mapped_parameters(

@@ -158,6 +158,7 @@ class LiveStageClient(Verbs, Client):
         )
         url = self._url(request)
         data = request.get_data()
+        failure = None
         try:
             answer = self.session.request(
                 request.method, url, headers=headers, data=data or None,
@@ -165,11 +166,12 @@ class LiveStageClient(Verbs, Client):
             )  # fmt: skip
             body = answer.raw.read(decode_content=False)
         except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as e:
-            pytest.fail(
+            failure = (
                 f"{request.method} {url}: no answer from the API given by --apistages-base-url "
-                f"({type(e).__name__}: {_reason(e)})",
-                pytrace=False,
+                f"({type(e).__name__}: {_reason(e)})"
             )
+        if failure is not None:  # outside the except block: one line, not a chain
+            pytest.fail(failure, pytrace=False)
         answer.close()
         start_response(
             f"{answer.status_code} {answer.reason or ''}".strip(),

@@ -415,6 +415,8 @@ def test_an_unreachable_api_fails_each_test_in_one_line(
     )
     assert "Traceback" not in result.stdout.str()
     assert "urllib3" not in result.stdout.str()
+    assert "During handling of the above exception" not in result.stdout.str()
+    assert "Max retries exceeded" not in result.stdout.str()
 
 
 @pytest.mark.parametrize("mode", ["in-process", "live"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from .errors import ConfigError
 from .functions import FunctionNotFound
@@ -13,8 +14,16 @@ from .model import ALL_METHODS
 from .sources.config import load_file
 
 
+def _version() -> str:
+    try:
+        return metadata.version("pytest-apistages")
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "(not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="apistages", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate a config file and summarise it")
     check.add_argument("config", nargs="?", default="apistages.yaml")

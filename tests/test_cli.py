@@ -83,3 +83,16 @@ def test_check_warns_about_plan_throttles_for_routes_not_served(example_copy, ca
         "warning: usage plan partners: stage prod: method throttle 'GET /pet' names no route "
         "it serves" in capsys.readouterr().out
     )
+
+
+def test_version_through_the_installed_console_script() -> None:
+    import shutil
+    import subprocess
+    from importlib import metadata
+
+    script = shutil.which("apistages")
+    assert script is not None, "the apistages console script is not installed"
+    result = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"apistages {metadata.version('pytest-apistages')}"

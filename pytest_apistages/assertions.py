@@ -10,6 +10,7 @@ from . import errors
 from .clients import ApiResponse, StageClient
 from .gateway import Gateway
 from .live import LiveStageClient, skip_live
+from .observe.canary import CanaryReport, health_settings
 from .observe.records import Invocation
 from .stats import binomial_test, wilson_interval
 
@@ -191,6 +192,26 @@ def assert_canary_ratio(
         f"  seed: {gateway.seed} ({gateway.seed_origin})"
     )
     return result
+
+
+def assert_canary_healthy(gateway: Gateway, stage: str, **health: Any) -> CanaryReport:
+    """The stage's canary must not be worse than its base by more than the allowances, beyond
+    chance: `max_5xx_increase` (default 0.01, a rate difference), `max_4xx_increase` (0.05),
+    `max_latency_ratio` (1.5, of the p99 latencies), `alpha` (0.05, for all three tests
+    together), `min_requests` (50 on each side: fewer fails, saying how many more are
+    needed). Returns the report; a failure shows it and the allowances."""
+    __tracebackhide__ = True
+    if isinstance(gateway, (StageClient, LiveStageClient)):
+        gateway = _in_process(gateway, "assert_canary_healthy")
+    report = gateway.canary_report(stage, **health)
+    settings = ", ".join(f"{k}={v:g}" for k, v in health_settings(health).items())
+    assert report.verdict != "insufficient", (
+        f"too few requests to judge the canary of stage {stage!r}: it needs {report.needed} "
+        f"more on the side with fewer ({report.base.requests} base, {report.canary.requests} "
+        f"canary, min_requests={report.min_requests})\n{report.text()}"
+    )
+    assert report.healthy, f"{report.text()}\n  allowances: {settings}"
+    return report
 
 
 _TOO_MANY = (errors.THROTTLED.response_type, errors.QUOTA_EXCEEDED.response_type)

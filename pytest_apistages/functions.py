@@ -22,6 +22,7 @@ from .errors import BadRequestError, NotFoundError, did_you_mean, refused_at_the
 from .model import frozen_map
 
 Handler = Callable[[Any, Any], Any]
+Duration = float | Callable[[Any], float]
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _ALIAS = re.compile(r"^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$")
@@ -46,6 +47,15 @@ class FunctionVersion:
     timeout: float = 3.0
     memory: int = 128
     description: str = ""
+    # How long a run takes, in ms, on the gateway's account (a number, or a function of the
+    # event): a slow version is then slow deterministically, without sleeping.
+    duration_ms: Duration | None = None
+
+    def simulated_ms(self, event: Any) -> float | None:
+        if self.duration_ms is None:
+            return None
+        value = self.duration_ms(event) if callable(self.duration_ms) else self.duration_ms
+        return float(value)
 
 
 @dataclass(frozen=True)
@@ -91,12 +101,26 @@ class Functions:
     """The gateway's Lambda functions, addressed as AWS addresses them."""
 
     def __init__(
-        self, region: str, account_id: str, draw: Callable[[], float] = random.random
+        self,
+        region: str,
+        account_id: str,
+        draw: Callable[[], float] = random.random,
+        shifter: Callable[..., Any] | None = None,
     ) -> None:
         self.region = region
         self.account_id = account_id
         self._draw = draw  # seeded by the gateway, for weighted aliases
+        self._shifter = shifter  # the gateway's traffic shifting (it drives the requests)
         self._functions: dict[str, _Function] = {}
+
+    def shift_traffic(self, function: str, alias: str, to_version: str, **options: Any) -> Any:
+        """Move `alias` onto `to_version` step by step, judging each step from the two
+        versions' own figures; ends on the new version or back on the old. Options: `steps`
+        (percents or a CodeDeploy preset), `traffic`, `stage`, `health`, `interval`,
+        `requests` (see the README's Canary analysis). Returns a `Rollout`."""
+        if self._shifter is None:
+            raise BadRequestError("shift_traffic needs the functions of a Gateway")
+        return self._shifter(function, alias, to_version, **options)
 
     def register(
         self,
@@ -106,8 +130,11 @@ class Functions:
         environment: Mapping[str, Any] | None = None,
         timeout: float = 3.0,
         memory: int = 128,
+        duration_ms: Duration | None = None,
     ) -> None:
-        """Create the function, or replace its $LATEST code and settings (versions stay)."""
+        """Create the function, or replace its $LATEST code and settings (versions stay).
+        `duration_ms` makes each run take that long (a number, or a function of the event)
+        in the records, metrics and timeouts, instead of its measured time."""
         if not isinstance(name, str) or not _NAME.match(name):
             raise BadRequestError(
                 f"Invalid function name {shown(name)}: use 1-64 letters, digits, '-' or '_'"
@@ -121,21 +148,31 @@ class Functions:
                 f"Function {shown(name)}: timeout must be 1-900 seconds, got {timeout}"
             )
         env = {str(k): str(v) for k, v in (environment or {}).items()}
-        latest = FunctionVersion(name, "$LATEST", handler, frozen_map(env), timeout, memory)
+        _check_duration(name, duration_ms)
+        latest = FunctionVersion(
+            name, "$LATEST", handler, frozen_map(env), timeout, memory, duration_ms=duration_ms
+        )
         if name in self._functions:
             self._functions[name].latest = latest
         else:
             self._functions[name] = _Function(latest)
 
     def publish_version(
-        self, name: str, handler: Handler | None = None, *, description: str = ""
+        self,
+        name: str,
+        handler: Handler | None = None,
+        *,
+        description: str = "",
+        duration_ms: Duration | None = None,
     ) -> str:
-        """Freeze $LATEST (or `handler` with $LATEST's settings) as the next version number."""
+        """Freeze $LATEST (or `handler` with $LATEST's settings) as the next version number;
+        `duration_ms` (default: $LATEST's) as in `register`."""
         fn = self._get(name)
         if handler is not None and not callable(handler):
             raise BadRequestError(
                 f"Handler for function {shown(name)} is not callable: {shown(handler)}"
             )
+        _check_duration(name, duration_ms)
         version = str(len(fn.versions) + 1)
         latest = fn.latest
         fn.versions[version] = FunctionVersion(
@@ -146,6 +183,7 @@ class Functions:
             latest.timeout,
             latest.memory,
             description,
+            latest.duration_ms if duration_ms is None else duration_ms,
         )
         return version
 
@@ -231,6 +269,20 @@ class Functions:
             raise FunctionNotFound(
                 f"Function not found: {self._arn(name)} (functions: {known})"
             ) from None
+
+
+def _check_duration(name: str, duration_ms: Any) -> None:
+    if duration_ms is None or callable(duration_ms):
+        return
+    if (
+        isinstance(duration_ms, bool)
+        or not isinstance(duration_ms, (int, float))
+        or not (0 <= duration_ms <= 900_000)
+    ):
+        raise BadRequestError(
+            f"Function {shown(name)}: duration_ms must be 0-900000 ms or a function of the "
+            f"event, got {shown(duration_ms)}"
+        )
 
 
 def _listed(names: Mapping[str, Any]) -> str:

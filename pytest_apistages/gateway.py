@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.test import run_wsgi_app
 
-from . import clients
+from . import clients, rollout
 from .clock import Clock
 from .diff import definition_changes
 from .draws import ID_ALPHABET, Draws
@@ -36,6 +37,7 @@ from .model import (
     frozen_map,
     parse_route_key,
 )
+from .observe.canary import CanaryReport, compare
 from .observe.logs import LogEvent, log_group_name
 from .observe.metrics import Metrics
 from .observe.records import DEFAULT_MAX_RECORDS, MAX_RECORDS_LIMIT, Invocation, Records
@@ -146,7 +148,9 @@ class Gateway:
             draws=draws,
             limiter=Limiter(),
             caches=StageCaches(),
-            functions=Functions(region, account_id, draws.alias),
+            functions=Functions(
+                region, account_id, draws.alias, partial(rollout.alias_rollout, self)
+            ),
             backends=Backends(),
             api_keys=self.api_keys,
             usage_plans=UsagePlans(self.api_keys, lambda: self._stages),
@@ -615,6 +619,40 @@ class Gateway:
     def log_group(self, stage: str, canary: bool = False) -> str:
         """The CloudWatch log group AWS writes the stage's execution log to."""
         return self.services.log_group(stage, canary)
+
+    def watch(self, stage: str | None = None) -> AbstractContextManager[list[Invocation]]:
+        """`with gw.watch("prod") as seen:` - the records of the requests served while the
+        block runs (of one stage, or of all), however many `max_records` keeps."""
+        return rollout.watching(self.services.listeners, stage)
+
+    # -- canary analysis ---------------------------------------------------------------------
+
+    def canary_report(self, stage: str, **health: Any) -> CanaryReport:
+        """The stage's canary against its base over every request so far: rates, latency
+        percentiles, each comparison's effect, test, p-value and verdict (allowances as in
+        `assert_canary_healthy`)."""
+        self.stage(stage)
+        records = self.services.records
+        return compare(stage, records.tally(stage, False), records.tally(stage, True), health)
+
+    def rollout(
+        self,
+        stage: str,
+        *,
+        steps: str | Sequence[float],
+        traffic: rollout.Traffic,
+        health: Mapping[str, Any] | None = None,
+        interval: float | None = None,
+        requests: int = rollout.DEFAULT_REQUESTS,
+    ) -> rollout.Rollout:
+        """Progressive delivery of the stage's canary: at each step set its percent, drive
+        `traffic` (a callable given the stage's client, or paths requested `requests` times),
+        advance the clock by `interval`, judge the step by `health`; promoted (and the canary
+        removed) after the last step, or rolled back (removed) at the first unhealthy one."""
+        return rollout.stage_rollout(
+            self, stage, steps=steps, traffic=traffic, health=health, interval=interval,
+            requests=requests,
+        )  # fmt: skip
 
     def on_invocation(self, callback: Callable[[Invocation], None]) -> None:
         """Call `callback(record)` after every request (the pytest plugin's hook uses this)."""

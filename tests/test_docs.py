@@ -144,3 +144,12 @@ def test_example_project_runs_against_a_live_url():
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"\b8 passed, 24 skipped\b", result.stdout), result.stdout
     assert "needs the in-process gateway (the gateway fixture)" in result.stdout
+
+
+def test_readme_canary_analysis_example_passes(pytester: pytest.Pytester):
+    block = next(b for b in blocks("python") if "def test_a_buggy_release" in b)
+    pytester.makepyfile(test_canary_analysis=block)
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=3)

@@ -4,18 +4,29 @@ alpha of the time (no more), and 50 % where 5 % was meant fails it at the defaul
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import re
+import time
+from bisect import bisect_left, bisect_right
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache, lru_cache
 from statistics import NormalDist
 
 import pytest
 
 from pytest_apistages import Gateway
 from pytest_apistages.assertions import CanaryRatio, assert_canary_ratio
-from pytest_apistages.stats import binomial_pmf, binomial_test, wilson_interval
+from pytest_apistages.stats import (
+    MannWhitney,
+    _mann_whitney_normal,
+    binomial_pmf,
+    binomial_test,
+    fisher_exact_greater,
+    mann_whitney_greater,
+    wilson_interval,
+)
 
 # -- independent references ------------------------------------------------------------------
 
@@ -335,3 +346,445 @@ def test_assert_canary_ratio_leaves_the_stages_throttles_as_it_found_them() -> N
 
     statuses = [client.get("/pets").status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 200, 429]  # the four tokens left before the sample
+
+
+# -- fisher_exact_greater --------------------------------------------------------------------
+
+
+def hypergeometric_pmf(x: int, n1: int, n2: int, failures: int) -> Fraction:
+    """P(X = x): the canary's n1 requests hold x of all the failures, exactly."""
+    ways = math.comb(failures, x) * math.comb(n1 + n2 - failures, n1 - x)
+    return Fraction(ways, math.comb(n1 + n2, n1))
+
+
+def fisher_reference(a: int, n1: int, b: int, n2: int) -> Fraction:
+    """P(X >= a) by enumerating the hypergeometric distribution with math.comb."""
+    failures = a + b
+    return sum(
+        (hypergeometric_pmf(x, n1, n2, failures) for x in range(a, min(failures, n1) + 1)),
+        Fraction(0),
+    )
+
+
+def fisher_reference_large(a: int, n1: int, b: int, n2: int) -> Fraction:
+    """The same for big tables: the exact integer counts C(K, x) C(N - K, n1 - x), each from
+    the one before by exact integer division (math.comb per term is too slow at n = 20000)."""
+    population, failures = n1 + n2, a + b
+    ways = math.comb(failures, a) * math.comb(population - failures, n1 - a)
+    total = 0
+    for x in range(a, min(failures, n1) + 1):
+        total += ways
+        ways = ways * (failures - x) * (n1 - x) // ((x + 1) * (n2 - failures + x + 1))
+    return Fraction(total, math.comb(population, n1))
+
+
+SMALL_TABLES = [
+    (a, n1, b, n2)
+    for n1 in range(7)
+    for n2 in range(7)
+    for a in range(n1 + 1)
+    for b in range(n2 + 1)
+]
+
+
+def test_fisher_matches_brute_force_on_every_small_table() -> None:
+    for a, n1, b, n2 in SMALL_TABLES:
+        expected = fisher_reference(a, n1, b, n2)
+        p = fisher_exact_greater(a, n1, b, n2)
+        assert p == pytest.approx(float(expected), rel=1e-12, abs=0), (a, n1, b, n2)
+        assert (p == 1.0) == (expected == 1), (a, n1, b, n2)  # 1 exactly, and only when it is
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ((3, 4, 1, 4), 17 / 70),  # the lady tasting tea: (C(4,3) C(4,1) + 1) / C(8,4)
+        ((4, 4, 0, 4), 1 / 70),
+        ((1, 1, 0, 1), 1 / 2),
+        ((2, 2, 0, 2), 1 / 6),
+        ((1, 10, 0, 10), 1 / 2),  # one failure: it is the canary's with chance n1 / N
+        ((1, 10, 0, 30), 1 / 4),
+        ((10, 10, 0, 10), 1 / 184756),  # 1 / C(20, 10)
+        ((3, 100, 0, 900), 100 * 99 * 98 / (1000 * 999 * 998)),  # all three on the canary
+        ((0, 10, 4, 10), 1.0),
+        ((0, 10, 0, 10), 1.0),  # no failures at all
+        ((0, 0, 0, 0), 1.0),  # no requests at all
+        ((0, 0, 3, 7), 1.0),  # an empty canary
+        ((5, 5, 0, 0), 1.0),  # an empty base
+        ((4, 4, 6, 6), 1.0),  # every request failed
+        ((20000, 20000, 0, 20000), 0.0),  # 1 / C(40000, 20000): below the smallest float
+    ],
+)
+def test_fisher_hand_derived_values(table: tuple[int, int, int, int], expected: float) -> None:
+    assert fisher_exact_greater(*table) == pytest.approx(expected, rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        (3, 100, 0, 900),
+        (10, 1000, 2, 1000),
+        (50, 1000, 30, 1000),
+        (20, 1000, 30, 1000),
+        (1, 20000, 0, 3),
+        (7, 40, 900, 20000),
+        (130, 20000, 100, 20000),
+        (10500, 20000, 10000, 20000),  # many failures: p about 3e-7, 500 standard deviations in
+    ],
+)
+def test_fisher_matches_exact_integers_on_large_tables(table: tuple[int, int, int, int]) -> None:
+    expected = float(fisher_reference_large(*table))
+    assert fisher_exact_greater(*table) == pytest.approx(expected, rel=1e-12, abs=0)
+    if table[1] <= 1000:
+        assert expected == float(fisher_reference(*table))  # the two references agree
+
+
+def test_fisher_symmetries() -> None:
+    for a, n1, b, n2 in SMALL_TABLES:
+        p = fisher_exact_greater(a, n1, b, n2)
+        swapped = fisher_exact_greater(b, n2, a, n1)  # P(X <= a)
+        # P(X >= a) + P(X <= a) = 1 + P(X = a)
+        if n1 and n2:
+            at_a = float(hypergeometric_pmf(a, n1, n2, a + b))
+            assert p + swapped == pytest.approx(1 + at_a, rel=1e-12), (a, n1, b, n2)
+        # Successes for failures: more canary successes is fewer canary failures.
+        assert fisher_exact_greater(n1 - a, n1, n2 - b, n2) == pytest.approx(swapped, rel=1e-12)
+
+
+@pytest.mark.parametrize(("n1", "n2"), [(6, 6), (40, 60), (120, 80)])
+def test_fisher_is_monotone_in_each_count(n1: int, n2: int) -> None:
+    """More canary failures can only lower p, more base failures only raise it."""
+    for b in range(0, n2 + 1, max(1, n2 // 20)):
+        row = [fisher_exact_greater(a, n1, b, n2) for a in range(n1 + 1)]
+        assert all(later <= earlier * (1 + 1e-12) for earlier, later in itertools.pairwise(row))
+    for a in range(0, n1 + 1, max(1, n1 // 20)):
+        column = [fisher_exact_greater(a, n1, b, n2) for b in range(n2 + 1)]
+        assert all(later >= earlier * (1 - 1e-12) for earlier, later in itertools.pairwise(column))
+
+
+@pytest.mark.parametrize(
+    ("n1", "n2", "failures"),
+    [(6, 6, 4), (10, 15, 7), (30, 30, 12), (100, 900, 3), (50, 50, 50), (200, 300, 40)],
+)
+def test_fisher_is_valid_a_correct_canary_is_rejected_at_most_alpha_of_the_time(
+    n1: int, n2: int, failures: int
+) -> None:
+    """Under H0 (the failures fall on the requests at random, given the margins) the exact
+    probability of p <= alpha is at most alpha, for every alpha: enumerated, not sampled."""
+    support = range(max(0, failures - n2), min(failures, n1) + 1)
+    pmf = {x: hypergeometric_pmf(x, n1, n2, failures) for x in support}
+    assert sum(pmf.values()) == 1
+    p_values = {x: fisher_exact_greater(x, n1, failures - x, n2) for x in support}
+    for alpha in (0.001, 0.01, 0.05, 0.1, 0.2, 0.5):
+        size = sum((pmf[x] for x in support if p_values[x] <= alpha), Fraction(0))
+        assert size <= Fraction(alpha), (alpha, float(size))
+        # The rejections are an upper tail {x >= first}, and the whole budget it can use: one
+        # outcome more would take the size over alpha.
+        rejected = [x for x in support if p_values[x] <= alpha]
+        first = rejected[0] if rejected else support[-1] + 1
+        assert rejected == list(range(first, support[-1] + 1))
+        if first - 1 in support:
+            assert size + pmf[first - 1] > Fraction(alpha), alpha
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            (0, -1, 0, 5),
+            "fisher_exact_greater: canary_n must be a whole number of at least 0, got -1",
+        ),
+        (
+            (0, 5, 0, 2.5),
+            "fisher_exact_greater: base_n must be a whole number of at least 0, got 2.5",
+        ),
+        (
+            (0, True, 0, 5),
+            "fisher_exact_greater: canary_n must be a whole number of at least 0, got True",
+        ),
+        (
+            (5, 4, 0, 5),
+            "fisher_exact_greater: canary_failures must be a whole number from 0 to "
+            "canary_n=4, got 5",
+        ),
+        (
+            (-1, 4, 0, 5),
+            "fisher_exact_greater: canary_failures must be a whole number from 0 to "
+            "canary_n=4, got -1",
+        ),
+        (
+            (0, 4, 1.0, 5),
+            "fisher_exact_greater: base_failures must be a whole number from 0 to "
+            "base_n=5, got 1.0",
+        ),
+        (
+            (0, 4, "3", 5),
+            "fisher_exact_greater: base_failures must be a whole number from 0 to "
+            "base_n=5, got '3'",
+        ),
+        (
+            (0, 4, 6, 5),
+            "fisher_exact_greater: base_failures must be a whole number from 0 to base_n=5, got 6",
+        ),
+    ],
+)
+def test_fisher_refuses_impossible_input(args: tuple[int, int, int, int], message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        fisher_exact_greater(*args)
+
+
+def test_fisher_is_fast_at_twenty_thousand_per_side() -> None:
+    tables = [(130, 20000, 100, 20000), (10500, 20000, 10000, 20000), (20000, 20000, 0, 20000)]
+    tables += [(10000, 20000, 10000, 20000), (0, 20000, 20000, 20000)]
+    start = time.perf_counter()
+    for table in tables:
+        assert 0.0 <= fisher_exact_greater(*table) <= 1.0
+    assert time.perf_counter() - start < 1.0
+
+
+# -- mann_whitney_greater --------------------------------------------------------------------
+
+
+def expand(histogram: dict[float, int]) -> list[float]:
+    return [value for value, count in histogram.items() for _ in range(count)]
+
+
+def pair_count(canary: list[float], base: list[float]) -> float:
+    """U by its definition: every (canary, base) pair, the canary's larger, ties counting half."""
+    return sum(1.0 if x > y else 0.5 if x == y else 0.0 for x in canary for y in base)
+
+
+def random_histogram(rng: random.Random, values: int, top: int) -> dict[float, int]:
+    """Up to `values` distinct small integers (so ties within and across samples)."""
+    return {rng.randrange(top): rng.randint(1, 4) for _ in range(rng.randint(1, values))}
+
+
+def permutation_p_value(canary: list[float], base: list[float]) -> Fraction:
+    """P(U >= observed) over all C(n1 + n2, n1) ways to split the pooled values."""
+    pooled, n1 = canary + base, len(canary)
+    observed = pair_count(canary, base)
+    hits = total = 0
+    for chosen in itertools.combinations(range(len(pooled)), n1):
+        rest = set(range(len(pooled))) - set(chosen)
+        u = pair_count([pooled[i] for i in chosen], [pooled[i] for i in rest])
+        hits += u >= observed
+        total += 1
+    return Fraction(hits, total)
+
+
+def distinct_sample(rng: random.Random, n1: int, n2: int) -> tuple[dict[float, int], ...]:
+    """Two samples of distinct floats (no ties), the canary's shifted up by a random amount."""
+    shift = rng.uniform(-1, 2)
+    canary = {rng.gauss(shift, 1): 1 for _ in range(n1)}
+    base = {rng.gauss(0, 1): 1 for _ in range(n2)}
+    assert len(canary) == n1 and len(base) == n2 and not canary.keys() & base.keys()
+    return canary, base
+
+
+def test_mann_whitney_u_counts_the_pairs() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        canary, base = random_histogram(rng, 6, 8), random_histogram(rng, 6, 8)
+        result = mann_whitney_greater(canary, base)
+        assert result.u == pair_count(expand(canary), expand(base)), (canary, base)
+    # 1 and 1.0 are one value, wherever they come from; zero counts are no values.
+    assert mann_whitney_greater({1: 2, 3.5: 1}, {1.0: 1, 2: 1, 7: 0}).u == 2 * 0.5 + 2 * 1
+
+
+def test_mann_whitney_exact_p_matches_permutation_enumeration() -> None:
+    rng = random.Random(11)
+    for n1 in range(1, 12):
+        for n2 in range(1, 13 - n1):
+            for _ in range(2):
+                canary, base = distinct_sample(rng, n1, n2)
+                expected = permutation_p_value(expand(canary), expand(base))
+                result = mann_whitney_greater(canary, base)
+                assert result.exact
+                assert result.p_value == pytest.approx(float(expected), rel=1e-12, abs=0)
+    # The extremes: the canary all larger (1 / C(N, n1)), all smaller (1).
+    top = mann_whitney_greater({float(v): 1 for v in range(5, 12)}, {float(v): 1 for v in range(5)})
+    assert (top.u, top.p_value) == (35.0, pytest.approx(1 / math.comb(12, 5), rel=1e-12))
+    assert mann_whitney_greater({0.5: 1, 0.25: 1}, {1: 1, 2: 1, 3: 1}) == MannWhitney(0, 1, True)
+
+
+def u_distribution(n1: int, n2: int) -> dict[int, int]:
+    """How many of the splits of the ranks 1..n1+n2 give each U (enumerated)."""
+    counts: dict[int, int] = {}
+    for chosen in itertools.combinations(range(1, n1 + n2 + 1), n1):
+        u = sum(chosen) - n1 * (n1 + 1) // 2
+        counts[u] = counts.get(u, 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize(("n1", "n2"), [(1, 9), (3, 4), (5, 5), (4, 8), (6, 7), (7, 7)])
+def test_mann_whitney_exact_test_is_valid(n1: int, n2: int) -> None:
+    """Under H0 every split is equally likely; the chance of p <= alpha is at most alpha."""
+    counts = u_distribution(n1, n2)
+    total = math.comb(n1 + n2, n1)
+    p_of = {}
+    for u in counts:
+        # A sample with that U: base 0..n2-1, canary value j above `above[j]` of them.
+        above = [min(n2, max(0, u - n2 * j)) for j in range(n1)]
+        canary = {k - 0.5 + 0.001 * j: 1 for j, k in enumerate(above)}
+        result = mann_whitney_greater(canary, {float(k): 1 for k in range(n2)})
+        assert result.u == u and result.exact
+        p_of[u] = result.p_value
+    for alpha in (0.001, 0.01, 0.05, 0.1, 0.25):
+        size = Fraction(sum(c for u, c in counts.items() if p_of[u] <= alpha), total)
+        assert size <= Fraction(alpha), (alpha, float(size))
+
+
+@cache
+def arrangements(n1: int, n2: int) -> tuple[int, ...]:
+    """The classic recursion: of the orders of n1 canary and n2 base values, how many have
+    U = u, by whether the largest value is the canary's (beating all n2) or the base's."""
+    if n1 == 0 or n2 == 0:
+        return (1,)
+    counts = [0] * (n1 * n2 + 1)
+    for u, ways in enumerate(arrangements(n1 - 1, n2)):
+        counts[u + n2] += ways
+    for u, ways in enumerate(arrangements(n1, n2 - 1)):
+        counts[u] += ways
+    return tuple(counts)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_mann_whitney_normal_approximation_is_close_to_exact_at_thirty(seed: int) -> None:
+    """At n1 = n2 = 30 (no ties) the public function is exact; it matches the classic
+    recursion, and the normal approximation it uses beyond 10,000 pairs is within 0.02."""
+    canary, base = distinct_sample(random.Random(seed), 30, 30)
+    result = mann_whitney_greater(canary, base)
+    counts = arrangements(30, 30)
+    expected = Fraction(sum(counts[int(result.u) :]), math.comb(60, 30))
+    assert result.exact
+    assert result.p_value == pytest.approx(float(expected), rel=1e-12, abs=0)
+    approximate = _mann_whitney_normal(int(2 * result.u), 30, 30, 0)
+    assert abs(approximate - result.p_value) < 0.02, (approximate, result.p_value)
+
+
+def permutation_moments(canary: list[float], base: list[float]) -> tuple[Fraction, Fraction]:
+    """The mean and variance of U over all splits of the pooled (tied) values."""
+    pooled, n1 = canary + base, len(canary)
+    us = []
+    for chosen in itertools.combinations(range(len(pooled)), n1):
+        rest = set(range(len(pooled))) - set(chosen)
+        us.append(Fraction(pair_count([pooled[i] for i in chosen], [pooled[i] for i in rest])))
+    mean = sum(us, Fraction(0)) / len(us)
+    return mean, sum(((u - mean) ** 2 for u in us), Fraction(0)) / len(us)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_mann_whitney_tie_correction_is_the_exact_permutation_variance(seed: int) -> None:
+    """With ties the normal approximation's variance is the true variance of U given the tied
+    values (enumerated), so p = P(Z >= (u - mean - 1/2) / sd) with that variance."""
+    rng = random.Random(seed)
+    canary, base = {}, {}
+    while not (2 <= sum(canary.values()) <= 6 and 2 <= sum(base.values()) <= 6):
+        canary, base = random_histogram(rng, 3, 4), random_histogram(rng, 3, 4)
+    n1, n2 = sum(canary.values()), sum(base.values())
+    mean, variance = permutation_moments(expand(canary), expand(base))
+    assert mean == Fraction(n1 * n2, 2)
+    result = mann_whitney_greater(canary, base)
+    if variance == 0:
+        assert result == MannWhitney(n1 * n2 / 2, 1.0, True)
+        return
+    z = (result.u - n1 * n2 / 2 - 0.5) / math.sqrt(variance)
+    assert not result.exact
+    assert result.p_value == pytest.approx(1 - NormalDist().cdf(z), rel=1e-9)
+
+
+def test_mann_whitney_all_values_equal_is_no_evidence() -> None:
+    assert mann_whitney_greater({5.0: 50}, {5: 70}) == MannWhitney(1750.0, 1.0, True)
+    assert mann_whitney_greater({1: 1}, {1: 1}) == MannWhitney(0.5, 1.0, True)
+    assert mann_whitney_greater({0.0: 300}, {0.0: 200}).p_value == 1.0
+
+
+@pytest.mark.parametrize(
+    ("canary", "base"), [({}, {1.0: 2}), ({1.0: 2}, {}), ({}, {}), ({1: 0}, {2: 3})]
+)
+def test_mann_whitney_with_an_empty_side_is_no_evidence(
+    canary: dict[float, int], base: dict[float, int]
+) -> None:
+    assert mann_whitney_greater(canary, base) == MannWhitney(0.0, 1.0, True)
+
+
+def test_mann_whitney_a_clearly_slower_canary_is_significant() -> None:
+    # No ties: exact, and p = 1 / C(100, 50) (one split of all the 100 is this extreme).
+    slower = mann_whitney_greater(
+        {100.0 + i: 1 for i in range(50)}, {float(i): 1 for i in range(50)}
+    )
+    assert slower == MannWhitney(2500.0, pytest.approx(1 / math.comb(100, 50), rel=1e-12), True)
+    # Ties within each sample (25 values twice): the normal approximation, still decisive.
+    tied = mann_whitney_greater({100.0 + i: 2 for i in range(25)}, {float(i): 2 for i in range(25)})
+    assert not tied.exact and tied.u == 2500.0 and tied.p_value < 1e-6
+    # The other way round is no evidence that the canary is slower.
+    faster = mann_whitney_greater(
+        {float(i): 2 for i in range(25)}, {100.0 + i: 2 for i in range(25)}
+    )
+    assert faster.u == 0.0 and faster.p_value > 1 - 1e-6
+
+
+@pytest.mark.parametrize(
+    ("canary", "base", "message"),
+    [
+        (
+            [1.0, 2.0],
+            {1.0: 1},
+            "mann_whitney_greater: canary must be a histogram {value: count}, got list",
+        ),
+        (
+            {1.0: 1},
+            {math.nan: 1},
+            "mann_whitney_greater: base values must be numbers (not NaN), got nan",
+        ),
+        (
+            {"1": 1},
+            {1.0: 1},
+            "mann_whitney_greater: canary values must be numbers (not NaN), got '1'",
+        ),
+        (
+            {1.0: -1},
+            {1.0: 1},
+            "mann_whitney_greater: canary counts must be whole numbers of at "
+            "least 0, got -1 for 1.0",
+        ),
+        (
+            {1.0: 1},
+            {2.0: 1.5},
+            "mann_whitney_greater: base counts must be whole numbers of at "
+            "least 0, got 1.5 for 2.0",
+        ),
+        (
+            {1.0: True},
+            {2.0: 1},
+            "mann_whitney_greater: canary counts must be whole numbers of at "
+            "least 0, got True for 1.0",
+        ),
+    ],
+)
+def test_mann_whitney_refuses_impossible_input(canary: object, base: object, message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        mann_whitney_greater(canary, base)  # type: ignore[arg-type]
+
+
+def test_mann_whitney_is_fast_on_large_histograms() -> None:
+    rng = random.Random(3)
+    canary = {rng.uniform(10, 110): rng.randint(1, 20) for _ in range(5000)}
+    base = {rng.uniform(0, 100): rng.randint(1, 20) for _ in range(5000)}
+    start = time.perf_counter()
+    result = mann_whitney_greater(canary, base)
+    exact = mann_whitney_greater(*distinct_sample(rng, 100, 100))  # the exact path's largest
+    assert time.perf_counter() - start < 1.0
+    assert exact.exact and not result.exact
+    assert result.p_value < 1e-6  # shifted by a tenth of the range
+    # U by bisection in the expanded base, as a check on the merge.
+    ordered = sorted(expand(base))
+    expected = sum(
+        count
+        * (
+            bisect_left(ordered, value)
+            + (bisect_right(ordered, value) - bisect_left(ordered, value)) / 2
+        )
+        for value, count in canary.items()
+    )
+    assert result.u == expected

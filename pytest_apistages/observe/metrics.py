@@ -47,7 +47,7 @@ class Latencies:
             self.minimum = value
         if value > self.maximum:
             self.maximum = value
-        key = _bucket(value)
+        key = bucket(value)
         self.histogram[key] = self.histogram.get(key, 0) + 1
 
     def merge(self, other: Latencies) -> None:
@@ -58,15 +58,13 @@ class Latencies:
         for key, count in other.histogram.items():
             self.histogram[key] = self.histogram.get(key, 0) + count
 
+    def values(self) -> dict[float, int]:
+        """The histogram as {value: count}, each bucket at its value."""
+        return {_value(key): count for key, count in self.histogram.items()}
+
     def percentile(self, p: float) -> float:
         """Nearest rank, as CloudWatch's pNN statistics approximate; within [min, max]."""
-        rank = max(1, -(-self.count * p // 100))
-        seen = 0
-        for key in sorted(self.histogram):
-            seen += self.histogram[key]
-            if seen >= rank:
-                return min(max(_value(key), self.minimum), self.maximum)
-        return self.maximum
+        return min(max(histogram_percentile(self.histogram, p), self.minimum), self.maximum)
 
     def statistics(self) -> Statistics:
         if not self.count:
@@ -81,7 +79,18 @@ class Latencies:
         )
 
 
-def _bucket(value: float) -> int:
+def histogram_percentile(histogram: dict[int, int], p: float) -> float:
+    """The nearest-rank percentile of a bucket histogram (0 when it is empty)."""
+    rank = max(1, -(-sum(histogram.values()) * p // 100))
+    seen = 0
+    for key in sorted(histogram):
+        seen += histogram[key]
+        if seen >= rank:
+            return _value(key)
+    return 0.0
+
+
+def bucket(value: float) -> int:
     """An ordered key for `value` (>= 0): its binary exponent, then 9 bits of mantissa."""
     if value <= 0:
         return 0

@@ -103,16 +103,17 @@ class Records:
             return next((r for r in reversed(self._records) if r.request_id == request_id), None)
 
     def metrics(self, stage: str, canary: bool, route: str | None = None) -> Metrics:
-        """One method's figures, or the stage's: the sum over its methods (and the requests
+        return self.tally(stage, canary, route).metrics()
+
+    def tally(self, stage: str, canary: bool, route: str | None = None) -> Tally:
+        """One method's counts, or the stage's: the sum over its methods (and the requests
         that matched none), so a request is counted once. O(methods), not O(requests)."""
+        total = Tally()
         with self._lock:
-            if route is not None:
-                return (self._tallies.get((stage, canary, route)) or Tally()).metrics()
-            total = Tally()
-            for (tally_stage, tally_canary, _), tally in self._tallies.items():
-                if (tally_stage, tally_canary) == (stage, canary):
+            for (tally_stage, tally_canary, tally_route), tally in self._tallies.items():
+                if (tally_stage, tally_canary) == (stage, canary) and route in (None, tally_route):
                     total.merge(tally)
-            return total.metrics()
+        return total
 
     def logs(self, group: str) -> list[LogEvent]:
         with self._lock:

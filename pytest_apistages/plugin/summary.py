@@ -4,9 +4,10 @@ Workers of pytest-xdist send theirs to the controller as plain dicts, which add 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from ..observe.metrics import bucket, histogram_percentile
 from ..observe.records import Invocation
 
 
@@ -20,6 +21,12 @@ class StageTotals:
     canary_expected: float = 0.0  # sum of the configured shares of those requests
     throttled: int = 0
     cache_hits: int = 0
+    # while a canary was set: each side's 5XX count and latency histogram (9-bit buckets)
+    canary_5xx: int = 0
+    base_requests: int = 0
+    base_5xx: int = 0
+    base_latency: dict[int, int] = field(default_factory=dict)
+    canary_latency: dict[int, int] = field(default_factory=dict)
 
     def add(self, record: Invocation) -> None:
         self.requests += 1
@@ -31,10 +38,38 @@ class StageTotals:
             self.canary_eligible += 1
             self.canary_served += record.canary
             self.canary_expected += record.canary_percent / 100
+            histogram = self.canary_latency if record.canary else self.base_latency
+            key = bucket(record.latency_ms)
+            histogram[key] = histogram.get(key, 0) + 1
+            if record.canary:
+                self.canary_5xx += record.status >= 500
+            else:
+                self.base_requests += 1
+                self.base_5xx += record.status >= 500
 
     def merge(self, other: dict[str, Any]) -> None:
         for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + other[f.name])
+            mine, theirs = getattr(self, f.name), other[f.name]
+            if isinstance(mine, dict):
+                for key, count in theirs.items():
+                    mine[int(key)] = mine.get(int(key), 0) + count
+            else:
+                setattr(self, f.name, mine + theirs)
+
+    def canary_line(self, name: str) -> str | None:
+        """The canary's 5XX rate and p99 latency beside the base's, while it was set."""
+        served = self.canary_served
+        if not served:
+            return None
+        base, canary = (
+            histogram_percentile(self.base_latency, 99),
+            histogram_percentile(self.canary_latency, 99),
+        )
+        base_rate = self.base_5xx / self.base_requests if self.base_requests else 0.0
+        return (
+            f"  {name}: canary 5XX {self.canary_5xx / served:.1%} of {served}, p99 "
+            f"{canary:.1f} ms; base 5XX {base_rate:.1%} of {self.base_requests}, p99 {base:.1f} ms"
+        )
 
 
 class RunSummary:
@@ -69,10 +104,14 @@ class RunSummary:
                  str(t.errors_5xx), str(t.throttled), str(t.cache_hits))
             )  # fmt: skip
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        return [
+        canaries = [line for n, t in sorted(self.stages.items()) if (line := t.canary_line(n))]
+        table = [
             "  ".join(
                 cell.ljust(w) if i == 0 else cell.rjust(w)
                 for i, (cell, w) in enumerate(zip(row, widths, strict=True))
             )  # fmt: skip
             for row in rows
         ]
+        if canaries:
+            table += ["canary beside base (while a canary was set):", *canaries]
+        return table

@@ -602,7 +602,7 @@ def _check_depth(text: str) -> None:
             if depth > MAX_DEPTH:
                 raise yaml.MarkedYAMLError(
                     problem=f"nesting deeper than {MAX_DEPTH} levels",
-                    problem_mark=event.start_mark,
+                    problem_mark=event.start_mark,  # type: ignore[arg-type]
                 )
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1

@@ -12,6 +12,7 @@ from ... import errors
 from ...functions import (
     FunctionNotFound,
     LambdaContext,
+    Resolved,
     function_environment,
     parse_reference,
     thread_event_loop,
@@ -83,13 +84,13 @@ def call(ctx: RequestContext) -> None:
         try:
             result = resolved.function.handler(ctx.event, context)
         except SystemExit as e:  # the runtime process would exit: Lambda reports it
-            ctx.integration_ms = (time.perf_counter() - started) * 1000
+            ctx.integration_ms = _simulated_or(resolved, ctx, started)
             _lambda_error(
                 f"Lambda execution failed: Runtime exited with error: exit status {e.code!r}. "
                 f"Lambda request id: {context.aws_request_id}"
             )
         except Exception as e:
-            ctx.integration_ms = (time.perf_counter() - started) * 1000
+            ctx.integration_ms = _simulated_or(resolved, ctx, started)
             # The whole traceback goes to the function's own log; the execution log's event
             # is truncated at 1024 bytes, as in CloudWatch.
             logger.error("function %s failed:\n%s", resolved.invoked_arn, traceback.format_exc())
@@ -99,6 +100,10 @@ def call(ctx: RequestContext) -> None:
                 f"{traceback.format_exc()}",
             )
     elapsed = time.perf_counter() - started
+    simulated = resolved.function.simulated_ms(ctx.event)
+    if simulated is not None:  # the version's declared run time, instead of the measured one
+        ctx.timer -= simulated / 1000 - elapsed  # the request's latency includes it too
+        elapsed = simulated / 1000
     ctx.integration_ms = elapsed * 1000
     if elapsed > integration.timeout_ms / 1000:
         raise GatewayFailure(
@@ -144,6 +149,12 @@ def response(ctx: RequestContext) -> None:
 
 def _lambda_error(detail: str) -> NoReturn:
     raise GatewayFailure(errors.INTEGRATION_FAILURE, detail)
+
+
+def _simulated_or(resolved: Resolved, ctx: RequestContext, started: float) -> float:
+    """A failed run's duration in ms: the declared one, else the measured one."""
+    simulated = resolved.function.simulated_ms(ctx.event)
+    return simulated if simulated is not None else (time.perf_counter() - started) * 1000
 
 
 def _repr(error: BaseException) -> str:

@@ -80,20 +80,24 @@ def wilson_interval(k: int, n: int, alpha: float) -> tuple[float, float]:
 # -- Fisher's exact test ----------------------------------------------------------------------
 
 
+def _whole(value: object) -> int:
+    """`value` as a Python int if it is a whole number (not a bool), else -1."""
+    if isinstance(value, bool):
+        return -1
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        return -1
+
+
 def _check_side(k: int, n: int, what: str) -> tuple[int, int]:
     """`k` failures of `n` requests as Python ints: whole numbers, 0 <= k <= n (n may be 0)."""
-    try:
-        size = -1 if isinstance(n, bool) else operator.index(n)
-    except TypeError:
-        size = -1
+    size = _whole(n)
     if size < 0:
         raise ValueError(
             f"fisher_exact_greater: {what}_n must be a whole number of at least 0, got {n!r}"
         )
-    try:
-        count = -1 if isinstance(k, bool) else operator.index(k)
-    except TypeError:
-        count = -1
+    count = _whole(k)
     if not 0 <= count <= size:
         raise ValueError(
             f"fisher_exact_greater: {what}_failures must be a whole number from 0 to "
@@ -178,10 +182,7 @@ def _check_histogram(histogram: Mapping[float, int], what: str) -> dict[float, i
             raise ValueError(
                 f"mann_whitney_greater: {what} values must be numbers (not NaN), got {value!r}"
             )
-        try:
-            whole = -1 if isinstance(count, bool) else operator.index(count)
-        except TypeError:
-            whole = -1
+        whole = _whole(count)
         if whole < 0:
             raise ValueError(
                 f"mann_whitney_greater: {what} counts must be whole numbers of at least 0, "

@@ -113,8 +113,8 @@ class StageClient(Verbs, Client):
         return f"<StageClient {self.stage!r} of {self.gateway!r}{forced}>"
 
     def _check_canary(self) -> None:
-        stage = self.gateway.stages.get(self.stage)
-        if self.canary and stage is not None and stage.canary is None:
+        served = self.gateway.services.served.get(self.stage)  # the snapshot: no copy
+        if self.canary and served is not None and served.stage.canary is None:
             raise ValueError(
                 f"gw.client({self.stage!r}, canary=True): stage has no canary to force"
             )

@@ -1,6 +1,6 @@
 """The control plane as plain immutable data: routes, integrations, API definitions, deployments,
-stages. A deployment holds an `ApiDefinition` value, so nothing done to the working API later can
-change what a stage serves."""
+stages and their settings. A deployment holds an `ApiDefinition` value, so nothing done to the
+working API later can change what a stage serves."""
 
 from __future__ import annotations
 

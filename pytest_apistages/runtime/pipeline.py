@@ -124,8 +124,8 @@ def integration_request(ctx: RequestContext) -> None:
 
 
 def integrate(ctx: RequestContext) -> None:
-    """Call the function or backend. Errors of the user's code become API Gateway's answers;
-    an error of the emulator itself propagates, so it is seen."""
+    """Call the function or backend. Errors of the user's code become API Gateway's answers
+    (a fault of the emulator itself is `handle`'s 500)."""
     assert ctx.match is not None
     ctx.integrated = True
     KINDS[ctx.match.route.integration.type].call(ctx)

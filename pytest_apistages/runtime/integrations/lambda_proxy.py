@@ -84,13 +84,13 @@ def call(ctx: RequestContext) -> None:
         try:
             result = resolved.function.handler(ctx.event, context)
         except SystemExit as e:  # the runtime process would exit: Lambda reports it
-            ctx.integration_ms = _simulated_or(resolved, ctx, started)
+            ctx.integration_ms = _run_time(ctx, resolved, started)
             _lambda_error(
                 f"Lambda execution failed: Runtime exited with error: exit status {e.code!r}. "
                 f"Lambda request id: {context.aws_request_id}"
             )
         except Exception as e:
-            ctx.integration_ms = _simulated_or(resolved, ctx, started)
+            ctx.integration_ms = _run_time(ctx, resolved, started)
             # The whole traceback goes to the function's own log; the execution log's event
             # is truncated at 1024 bytes, as in CloudWatch.
             logger.error("function %s failed:\n%s", resolved.invoked_arn, traceback.format_exc())
@@ -99,12 +99,8 @@ def call(ctx: RequestContext) -> None:
                 f"{_repr(e)}. Lambda request id: {context.aws_request_id}\n"
                 f"{traceback.format_exc()}",
             )
-    elapsed = time.perf_counter() - started
-    simulated = resolved.function.simulated_ms(ctx.event)
-    if simulated is not None:  # the version's declared run time, instead of the measured one
-        ctx.timer -= simulated / 1000 - elapsed  # the request's latency includes it too
-        elapsed = simulated / 1000
-    ctx.integration_ms = elapsed * 1000
+    ctx.integration_ms = _run_time(ctx, resolved, started)
+    elapsed = ctx.integration_ms / 1000
     if elapsed > integration.timeout_ms / 1000:
         raise GatewayFailure(
             errors.INTEGRATION_TIMEOUT,
@@ -151,10 +147,15 @@ def _lambda_error(detail: str) -> NoReturn:
     raise GatewayFailure(errors.INTEGRATION_FAILURE, detail)
 
 
-def _simulated_or(resolved: Resolved, ctx: RequestContext, started: float) -> float:
-    """A failed run's duration in ms: the declared one, else the measured one."""
+def _run_time(ctx: RequestContext, resolved: Resolved, started: float) -> float:
+    """The run's duration in ms, failed or not: the version's declared `duration_ms` (which
+    the request's latency then includes too), else the measured time."""
+    measured = time.perf_counter() - started
     simulated = resolved.function.simulated_ms(ctx.event)
-    return simulated if simulated is not None else (time.perf_counter() - started) * 1000
+    if simulated is None:
+        return measured * 1000
+    ctx.timer -= simulated / 1000 - measured
+    return simulated
 
 
 def _repr(error: BaseException) -> str:

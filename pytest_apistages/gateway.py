@@ -47,7 +47,8 @@ from .runtime.context import Served, Services
 from .runtime.integrations.http import Backends
 from .runtime.limits import Limiter
 from .settings import method_settings_key, updated_settings
-from .sources.config import CURRENT, LoadedConfig, load_dict, load_file, route_from
+from .sources.config import CURRENT, LoadedConfig, load_dict, load_file
+from .sources.routes import route_from
 from .usage import ApiKeys, Throttle, UsagePlans, throttle_from
 
 if TYPE_CHECKING:

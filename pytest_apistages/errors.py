@@ -180,6 +180,13 @@ TRUNCATED_BODY = GatewayErrorKind(
     b'{"message":"Bad Request"}',
     "BadRequestException",
 )
+# A Content-Type no request template serves, under a strict passthroughBehavior.
+UNSUPPORTED_MEDIA_TYPE = GatewayErrorKind(
+    "UNSUPPORTED_MEDIA_TYPE",
+    415,
+    b'{"message":"Unsupported Media Type"}',
+    "BadRequestException",
+)
 INVALID_API_KEY = GatewayErrorKind(
     "INVALID_API_KEY",
     403,

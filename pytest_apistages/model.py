@@ -9,14 +9,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from . import resources
 from .errors import BadRequestError, shown
 from .resources import HTTP_METHODS, Match, Resource
 
 METHODS = (*HTTP_METHODS, "ANY")
-INTEGRATION_TYPES = ("AWS_PROXY", "HTTP_PROXY", "HTTP", "MOCK")
+INTEGRATION_TYPES = ("AWS_PROXY", "HTTP_PROXY", "HTTP", "MOCK", "AWS")
+PASSTHROUGH_BEHAVIORS = ("WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER")
+CONTENT_HANDLINGS = ("CONVERT_TO_TEXT", "CONVERT_TO_BINARY")
 DEFAULT_TIMEOUT_MS = 29000
 NO_METHODS = "The REST API doesn't contain any methods"
 ALL_METHODS = "*/*"
@@ -30,42 +32,76 @@ _VARIABLE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _VARIABLE_VALUE = re.compile(r"^[A-Za-z0-9\-._~:/?#&=,]+$")
 
 
-def frozen_map(items: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def frozen_map(items: Mapping[K, V] | None = None) -> Mapping[K, V]:
     """A read-only copy, so a snapshot cannot be edited through a reference someone kept."""
     return MappingProxyType(dict(items or {}))
 
 
 @dataclass(frozen=True)
+class IntegrationResponse:
+    """One of an integration's `responses`: when `pattern` (a regex over the status, or over a
+    Lambda's errorMessage) matches, or always when it is the default (None), the client gets
+    `status`, the headers `parameters` map and the body the `templates` render."""
+
+    status: int
+    pattern: str | None = None
+    parameters: Mapping[str, str] = field(default_factory=frozen_map)
+    templates: Mapping[str, str] = field(default_factory=frozen_map)
+    content_handling: str | None = None
+
+
+@dataclass(frozen=True)
 class Integration:
-    """What a method calls. `target` is a function reference (AWS_PROXY) or a URI (HTTP types)."""
+    """What a method calls, as API Gateway's integration object. `target` is a function
+    reference (AWS_PROXY, AWS) or a URI (HTTP types). The short MOCK form's static answer is
+    `status`, `headers` and `body`, given as written (no template)."""
 
     type: str
     target: str = ""
     http_method: str | None = None
     timeout_ms: int = DEFAULT_TIMEOUT_MS
     request_parameters: Mapping[str, str] = field(default_factory=frozen_map)
-    responses: tuple[tuple[str, int], ...] = ()
+    request_templates: Mapping[str, str] = field(default_factory=frozen_map)
+    passthrough_behavior: str = "WHEN_NO_MATCH"
+    content_handling: str | None = None
+    responses: tuple[IntegrationResponse, ...] = ()
     status: int = 200
     headers: Mapping[str, str] = field(default_factory=frozen_map)
     body: str = ""
     cache_key_parameters: tuple[str, ...] = ()
 
+    @property
+    def templated(self) -> bool:
+        """Whether API Gateway's non-proxy path (templates, integration responses) applies."""
+        return self.type in ("HTTP", "AWS") or bool(self.request_templates or self.responses)
+
     def describe(self) -> str:
         """One phrase naming where requests go, for messages."""
         if self.type == "MOCK":
-            return f"MOCK {self.status}"
+            return "MOCK" if self.templated else f"MOCK {self.status}"
         return f"{self.type} {self.target}"
 
 
 @dataclass(frozen=True)
 class Route:
-    """A method on a resource: `GET /pets/{id}`; `ANY` stands for every verb."""
+    """A method on a resource: `GET /pets/{id}`; `ANY` stands for every verb.
+
+    `request_parameters` are the method request's declared parameters
+    (`method.request.querystring.q` -> required), which mappings and cache keys refer to.
+    `method_responses` are the declared method responses (status -> the headers they may set);
+    none declared means any status and header is allowed."""
 
     method: str
     path: str
     integration: Integration
     api_key_required: bool = False
     operation_name: str | None = None
+    request_parameters: Mapping[str, bool] = field(default_factory=frozen_map)
+    method_responses: Mapping[int, tuple[str, ...]] = field(default_factory=frozen_map)
 
     @property
     def key(self) -> str:
@@ -111,15 +147,41 @@ def parse_route_key(key: str) -> tuple[str, str]:
     return method, path
 
 
+# Gateway response types and their default status (DEFAULT_4XX/5XX have none of their own).
+GATEWAY_RESPONSE_TYPES: Mapping[str, int | None] = MappingProxyType({
+    "ACCESS_DENIED": 403, "API_CONFIGURATION_ERROR": 500, "AUTHORIZER_CONFIGURATION_ERROR": 500,
+    "AUTHORIZER_FAILURE": 500, "BAD_REQUEST_PARAMETERS": 400, "BAD_REQUEST_BODY": 400,
+    "DEFAULT_4XX": None, "DEFAULT_5XX": None, "EXPIRED_TOKEN": 403, "INTEGRATION_FAILURE": 504,
+    "INTEGRATION_TIMEOUT": 504, "INVALID_API_KEY": 403, "INVALID_SIGNATURE": 403,
+    "MISSING_AUTHENTICATION_TOKEN": 403, "QUOTA_EXCEEDED": 429, "REQUEST_TOO_LARGE": 413,
+    "RESOURCE_NOT_FOUND": 404, "THROTTLED": 429, "UNAUTHORIZED": 401,
+    "UNSUPPORTED_MEDIA_TYPE": 415, "WAF_FILTERED": 403,
+})  # fmt: skip
+DEFAULT_GATEWAY_TEMPLATE = '{"message":$context.error.messageString}'
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    """A customised gateway response: the status (None keeps the type's), the headers
+    (`gatewayresponse.header.X` -> expression) and the body templates by media type."""
+
+    type: str
+    status: int | None = None
+    parameters: Mapping[str, str] = field(default_factory=frozen_map)
+    templates: Mapping[str, str] = field(default_factory=frozen_map)
+
+
 @dataclass(frozen=True)
 class ApiDefinition:
     """Everything a deployment freezes: the routes (with their resource tree, which edits share
-    with the definitions they came from) and the API's binary media types."""
+    with the definitions they came from), the API's binary media types and its customised
+    gateway responses."""
 
     name: str = "api"
     routes: Mapping[str, Route] = field(default_factory=frozen_map)
     binary_media_types: tuple[str, ...] = ()
     tree: Resource[Route] = field(default_factory=Resource, compare=False, repr=False)
+    gateway_responses: Mapping[str, GatewayResponse] = field(default_factory=frozen_map)
 
     def __post_init__(self) -> None:
         if self.routes and self.tree.empty:  # built from a mapping: checked as put_route checks
@@ -130,14 +192,13 @@ class ApiDefinition:
 
     def with_route(self, route: Route) -> ApiDefinition:
         tree = resources.put(self.tree, route.segments, route.method, route, route.key)
-        routes = frozen_map({**self.routes, route.key: route})
-        return ApiDefinition(self.name, routes, self.binary_media_types, tree)
+        return replace(self, routes=frozen_map({**self.routes, route.key: route}), tree=tree)
 
     def without_route(self, key: str) -> ApiDefinition:
         route = self.routes[key]
         tree = resources.remove(self.tree, route.segments, route.method)
         routes = frozen_map({k: v for k, v in self.routes.items() if k != key})
-        return ApiDefinition(self.name, routes, self.binary_media_types, tree)
+        return replace(self, routes=routes, tree=tree)
 
     def match(self, method: str, path: str) -> Match[Route] | None:
         """The route for `method path` (raw, not URL-decoded), with API Gateway's precedence."""

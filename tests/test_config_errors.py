@@ -296,19 +296,20 @@ CASES = [
         "integration-type-unknown",
         "api: {routes: {GET /pets: {type: LAMBDA, function: pets}}}\nstages: {dev: {}}\n",
         "apistages.yaml: api.routes.GET /pets.type: unknown integration type 'LAMBDA' (use one "
-        "of AWS_PROXY, HTTP_PROXY, HTTP, MOCK)",
+        "of AWS_PROXY, HTTP_PROXY, HTTP, MOCK, AWS)",
     ),
     bad(
-        "integration-type-aws-unsupported",
+        "integration-type-aws-no-action",
         "api: {routes: {GET /pets: {type: AWS, uri: 'arn:aws:apigateway:x'}}}\nstages: {dev: {}}\n",
-        "apistages.yaml: api.routes.GET /pets.type: unknown integration type 'AWS' (non-proxy "
-        "AWS service integrations are not supported yet; use AWS_PROXY)",
+        "apistages.yaml: api.routes.GET /pets.uri: AWS ARN for integration must contain path or "
+        "action (e.g. arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/ARN/"
+        "invocations)",
     ),
     bad(
         "integration-type-missing",
         "api: {routes: {GET /pets: {uri: 'ftp://files/pets'}}}\nstages: {dev: {}}\n",
         "apistages.yaml: api.routes.GET /pets: missing 'type' (use one of AWS_PROXY, HTTP_PROXY, "
-        "HTTP, MOCK)",
+        "HTTP, MOCK, AWS)",
     ),
     bad(
         "aws-proxy-without-function",
@@ -415,8 +416,7 @@ CASES = [
     bad(
         "mock-with-uri",
         "api: {routes: {GET /pets: {type: MOCK, uri: 'https://h/pets'}}}\nstages: {dev: {}}\n",
-        "apistages.yaml: api.routes.GET /pets.uri: a MOCK integration takes only status, "
-        "headers and body",
+        "apistages.yaml: api.routes.GET /pets.uri: a MOCK integration calls nothing: remove it",
     ),
     bad(
         "mock-header-value-a-mapping",
@@ -432,7 +432,7 @@ CASES = [
         "type bytes is not JSON serializable (give the body as a string)",
     ),
     bad(
-        "request-parameters-on-http-proxy",
+        "request-parameters-undeclared",
         """
         api:
           routes:
@@ -442,21 +442,27 @@ CASES = [
               requestParameters: {integration.request.header.x-id: method.request.path.id}
         stages: {dev: {}}
         """,
-        "apistages.yaml: api.routes.GET /pets.requestParameters: only HTTP (non-proxy) "
-        "integrations take this, not HTTP_PROXY",
+        "apistages.yaml: api.routes.GET /pets.requestParameters.integration.request.header.x-id: "
+        "Invalid mapping expression specified: Validation Result: warnings : [], errors : "
+        "[Invalid mapping expression parameter specified: method.request.path.id] (declare it "
+        "as the method's: requestParameters: {method.request.path.id: false} beside "
+        "integration: {...} (put_route: request_parameters=))",
     ),
     bad(
-        "request-parameters-on-aws-proxy",
+        "request-template-does-not-parse",
         """
         api:
           routes:
-            GET /pets:
-              function: pets
-              request_parameters: {integration.request.header.x-id: stageVariables.id}
+            POST /pets:
+              integration:
+                type: MOCK
+                requestTemplates: {application/json: '#if($x {"statusCode": 200}'}
+                responses: {default: {statusCode: 200}}
         stages: {dev: {}}
         """,
-        "apistages.yaml: api.routes.GET /pets.request_parameters: only HTTP (non-proxy) "
-        "integrations take this, not AWS_PROXY",
+        "apistages.yaml: api.routes.POST /pets.integration.requestTemplates.application/json: "
+        "the template does not parse: line 1, column 7: expected ) in parenthesized "
+        "expression, got:  {\"statusCode\": 200} ...",
     ),
     bad(
         "request-parameters-bad-source",
@@ -466,12 +472,14 @@ CASES = [
             GET /pets:
               type: HTTP
               uri: https://h/pets
-              requestParameters: {integration.request.header.x-body: method.request.body}
+              requestParameters: {integration.request.header.x-c: method.request.cookie.c}
         stages: {dev: {}}
         """,
-        "apistages.yaml: api.routes.GET /pets.requestParameters.integration.request.header.x-body"
-        ": invalid value 'method.request.body' (use method.request.{path|querystring|header}.NAME"
-        ", stageVariables.NAME or 'literal')",
+        "apistages.yaml: api.routes.GET /pets.requestParameters.integration.request.header.x-c: "
+        "Invalid mapping expression specified: Validation Result: warnings : [], errors : "
+        "[Invalid mapping expression specified: method.request.cookie.c] (read "
+        "method.request.{path|querystring|header}.NAME, method.request.body, "
+        "stageVariables.NAME, context.NAME or 'literal')",
     ),
     bad(
         "request-parameters-bad-destination",
@@ -485,7 +493,9 @@ CASES = [
         stages: {dev: {}}
         """,
         "apistages.yaml: api.routes.GET /pets.requestParameters.integration.request.body: "
-        "destination must be integration.request.{header|querystring|path}.NAME",
+        "Invalid mapping expression specified: Validation Result: warnings : [], errors : "
+        "[Invalid mapping expression specified: integration.request.body] (write to "
+        "integration.request.{header|querystring|path}.NAME)",
     ),
     bad(
         "responses-pattern-not-a-regex",
@@ -495,8 +505,9 @@ CASES = [
             GET /pets: {type: HTTP, uri: 'https://h/pets', responses: {'5\\d(': 502}}
         stages: {dev: {}}
         """,
-        "apistages.yaml: api.routes.GET /pets.responses.5\\d(: selection pattern '5\\\\d(' is "
-        "not a regex: missing ), unterminated subpattern at position 3",
+        "apistages.yaml: api.routes.GET /pets.responses.5\\d(: Invalid selection pattern "
+        "'5\\\\d(': missing ), unterminated subpattern at position 3 (a selection pattern is a "
+        "Java regular expression, e.g. '4\\d{2}')",
     ),
     bad(
         "api-key-required-not-a-bool",
@@ -1215,7 +1226,7 @@ def test_bad_config_is_one_located_error(
 FROM_DICT = [
     "unknown-top-level-key-did-you-mean",
     "route-two-variable-siblings",
-    "integration-type-aws-unsupported",
+    "integration-type-aws-no-action",
     "timeout-in-millis-too-high",
     "alias-points-at-undeclared-version",
     "stage-variable-name-invalid",

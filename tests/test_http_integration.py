@@ -425,6 +425,11 @@ def test_http_forwards_only_mapped_parameters(gw: Gateway) -> None:
                 "integration.request.header.X-Absent": "method.request.header.X-Not-Sent",
             },
         ),
+        request_parameters={
+            "method.request.header.X-In": False,
+            "method.request.querystring.search": False,
+            "method.request.header.X-Not-Sent": False,
+        },
     )
     gw.deploy("dev", variables={"env": "test"})
 
@@ -510,6 +515,7 @@ def test_http_url_encodes_mapped_query_values(gw: Gateway) -> None:
             "https://backend.internal/search",
             requestParameters={"integration.request.querystring.q": "method.request.header.X-Q"},
         ),
+        request_parameters={"method.request.header.X-Q": True},
     )
     gw.deploy("dev")
 

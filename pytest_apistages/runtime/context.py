@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ..functions import Functions, Resolved
     from ..observe.records import Invocation, Records
     from ..usage import ApiKey, ApiKeys, Throttle, UsagePlan, UsagePlans
+    from ..vtl import VtlMap
     from .cache import StageCaches
     from .integrations.http import Backends
     from .limits import Level, Limiter
@@ -97,6 +98,7 @@ class EndpointRequest:
     path: str
     query: str
     headers: list[tuple[str, str]]
+    body: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,9 @@ class RequestContext:
     integrated: bool = False
     integration_ms: float = 0.0
     integration_status: int | None = None
+    asynchronous: bool = False  # a Lambda invoked with X-Amz-Invocation-Type: Event
+    function_error: dict[str, Any] | None = None  # a non-proxy Lambda's error object
+    vtl_context: VtlMap | None = None  # `$context` of the mapping templates, once built
     # the answer
     failure: GatewayFailure | None = None
     status: int = 200

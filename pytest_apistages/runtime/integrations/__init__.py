@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..context import RequestContext
-from . import http, lambda_proxy, mock
+from . import aws, http, lambda_proxy, mock
 
 Phase = Callable[[RequestContext], None]
 
@@ -25,4 +25,5 @@ KINDS: dict[str, Kind] = {
     "HTTP_PROXY": Kind(http.request, http.call, http.response),
     "HTTP": Kind(http.request, http.call, http.response),
     "MOCK": Kind(mock.request, mock.call, mock.response),
+    "AWS": Kind(aws.request, aws.call, aws.response),
 }

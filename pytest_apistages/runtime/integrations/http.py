@@ -29,7 +29,10 @@ from ..context import (
     RequestContext,
     UndefinedStageVariable,
 )
-from ..request import environ_for, parse_query
+from ..mapping import map_request
+from ..request import environ_for
+from ..templates import overrides
+from . import nonproxy
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -49,7 +52,8 @@ _CONFIG_ERROR = "Execution failed due to configuration error: Invalid endpoint a
 
 def request(ctx: RequestContext) -> None:
     """The endpoint request: the URI after stage-variable and path-parameter substitution,
-    with the headers and query string the integration type passes on."""
+    with the headers, query string and body the integration type passes on, the mapped
+    parameters, and (HTTP) the request template's output and overrides."""
     assert ctx.match is not None
     integration = ctx.match.route.integration
     try:
@@ -59,12 +63,19 @@ def request(ctx: RequestContext) -> None:
             errors.API_CONFIGURATION_ERROR,
             f"{_CONFIG_ERROR} (stage variable {e} is not defined on stage {ctx.stage_name})",
         ) from None
-    params = dict(ctx.match.path_parameters)
-    mapped_headers: list[tuple[str, str]] = []
-    mapped_query = ""
-    if integration.type == "HTTP":
-        mapped_headers, mapped_query, mapped_path = _mapped_parameters(ctx, integration)
-        params.update(mapped_path)
+    mapped = map_request(ctx)
+    proxy = integration.type == "HTTP_PROXY"
+    body = ctx.body if proxy else nonproxy.request_body(ctx)
+    params = {**ctx.match.path_parameters, **mapped.path}
+    query_pairs = mapped.query
+    if not proxy:  # overrides win over the mappings, once the whole template has run
+        params.update(overrides(ctx, "requestOverride", "path"))
+        overridden = overrides(ctx, "requestOverride", "querystring")
+        query_pairs = [(k, v) for k, v in query_pairs if k not in overridden]
+        query_pairs += list(overridden.items())
+        mapped.headers = _mapped_over(
+            mapped.headers, list(overrides(ctx, "requestOverride", "header").items())
+        )
     uri = _PATH_PARAMETER.sub(lambda m: params.get(m.group(1), m.group(0)), host_part)
     ctx.target = uri
     url = urlsplit(uri)
@@ -73,17 +84,19 @@ def request(ctx: RequestContext) -> None:
     method = integration.http_method or ctx.method
     if method == "ANY":
         method = ctx.method
-    if integration.type == "HTTP_PROXY":
-        headers = [(k, v) for k, v in ctx.headers if k.lower() not in _NOT_FORWARDED]
-        query = "&".join(q for q in (url.query, ctx.query_string) if q)
+    mapped_query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in query_pairs)
+    if proxy:
+        client = [(k, v) for k, v in ctx.headers if k.lower() not in _NOT_FORWARDED]
+        headers = _mapped_over(client, mapped.headers)
+        query = "&".join(q for q in (url.query, ctx.query_string, mapped_query) if q)
     else:
         # Recorded (test_http_integration_with_lambda[HTTP]): the backend gets API Gateway's
         # own Accept, and the client's Content-Type with a body; other headers only mapped.
         headers = [("Accept", "application/json")]
         content_type = ctx.header("Content-Type")
-        if ctx.body and content_type:
+        if body and content_type:
             headers.append(("Content-Type", content_type))
-        headers = _mapped_over(headers, mapped_headers)
+        headers = _mapped_over(headers, mapped.headers)
         query = "&".join(q for q in (url.query, mapped_query) if q)
     headers.append(("x-amzn-apigateway-api-id", ctx.api_id))
     if not any(k.lower() == "user-agent" for k, _ in headers):
@@ -92,7 +105,9 @@ def request(ctx: RequestContext) -> None:
     if not any(k.lower() == "x-amzn-trace-id" for k, _ in headers):
         headers.append(("X-Amzn-Trace-Id", ctx.trace_id))
     target = f"{url.scheme}://{url.netloc}{url.path or '/'}" + (f"?{query}" if query else "")
-    ctx.endpoint = EndpointRequest(method, target, url.netloc, url.path or "/", query, headers)
+    ctx.endpoint = EndpointRequest(
+        method, target, url.netloc, url.path or "/", query, headers, body
+    )
     ctx.note("Endpoint request URI: {}", target)
 
 
@@ -122,17 +137,15 @@ def call(ctx: RequestContext) -> None:
 
 def response(ctx: RequestContext) -> None:
     """HTTP_PROXY passes the backend's answer on (renaming the headers AWS renames); HTTP
-    maps its status through the integration responses."""
+    answers through its integration responses, selected by the backend's status."""
     answer = ctx.result
     assert isinstance(answer, EndpointResponse) and ctx.match is not None
-    integration = ctx.match.route.integration
-    if integration.type == "HTTP_PROXY":
+    if ctx.match.route.integration.type == "HTTP_PROXY":
         ctx.status = answer.status
         ctx.response_headers = _response_headers(answer.headers)
+        ctx.response_body = answer.body
     else:
-        ctx.status = _selected_status(integration, answer.status)
-        ctx.response_headers = [("Content-Type", "application/json")]
-    ctx.response_body = answer.body
+        nonproxy.respond(ctx, str(answer.status), answer)
 
 
 def _call_remote(
@@ -145,7 +158,7 @@ def _call_remote(
     try:
         sent = requests.request(
             endpoint.method, endpoint.url, headers=requests_headers(endpoint.headers),
-            data=ctx.body or None, timeout=max(0.001, deadline - time.perf_counter()),
+            data=endpoint.body or None, timeout=max(0.001, deadline - time.perf_counter()),
             allow_redirects=False, stream=True,
         )  # fmt: skip
     except requests.Timeout:
@@ -177,7 +190,7 @@ def _call_mounted(
     scheme = endpoint.url.partition("://")[0]
     target = endpoint.path + (f"?{endpoint.query}" if endpoint.query else "")
     headers = [("Host", endpoint.netloc), *endpoint.headers]
-    environ = environ_for(endpoint.method, scheme, endpoint.netloc, target, headers, ctx.body)
+    environ = environ_for(endpoint.method, scheme, endpoint.netloc, target, headers, endpoint.body)
     try:
         app_iter, status, answer_headers = run_wsgi_app(app, environ, buffered=True)
         body = b"".join(app_iter)
@@ -209,64 +222,6 @@ def _mapped_over(
     """The mapped headers, and the defaults they do not replace."""
     names = {name.lower() for name, _ in mapped}
     return [(k, v) for k, v in defaults if k.lower() not in names] + mapped
-
-
-def _mapped_parameters(
-    ctx: RequestContext, integration: Integration
-) -> tuple[list[tuple[str, str]], str, dict[str, str]]:
-    """HTTP (non-proxy) sends only what `requestParameters` maps: header, query string and the
-    uri's path parameters. Mapped query values are URL-encoded."""
-    headers: list[tuple[str, str]] = []
-    query: list[str] = []
-    path: dict[str, str] = {}
-    for destination, source in integration.request_parameters.items():
-        value = _parameter_value(ctx, source)
-        if value is None:
-            continue
-        kind, _, name = destination.removeprefix("integration.request.").partition(".")
-        if kind == "header":
-            headers.append((name, value))
-        elif kind == "querystring":
-            query.append(f"{quote(name, safe='')}={quote(value, safe='')}")
-        elif kind == "path":
-            path[name] = value
-    return headers, "&".join(query), path
-
-
-def _parameter_value(ctx: RequestContext, source: str) -> str | None:
-    """A mapping source: `'literal'`, `stageVariables.x` or `method.request.<where>.x`."""
-    if source.startswith("'") and source.endswith("'"):
-        return source[1:-1]
-    if source.startswith("stageVariables."):
-        return ctx.variables.get(source.removeprefix("stageVariables."))
-    kind, _, name = source.removeprefix("method.request.").partition(".")
-    if kind == "path":
-        assert ctx.match is not None
-        return ctx.match.path_parameters.get(name)
-    if kind == "header":
-        return ctx.header(name)
-    if kind == "querystring":
-        values = [v for k, v in parse_query(ctx.query_string) if k == name]
-        return values[-1] if values else None
-    return None
-
-
-def _selected_status(integration: Integration, backend_status: int) -> int:
-    """Integration responses: the first selection pattern matching the backend status wins,
-    else `default`; with neither, AWS fails the request. No responses at all means 200."""
-    if not integration.responses:
-        return 200
-    for pattern, status in integration.responses:
-        if pattern != "default" and re.fullmatch(pattern, str(backend_status)):
-            return status
-    default = dict(integration.responses).get("default")
-    if default is None:
-        raise GatewayFailure(
-            errors.API_CONFIGURATION_ERROR,
-            f"Execution failed due to configuration error: No match for output mapping and no "
-            f"default output mapping configured. Endpoint Response Status Code: {backend_status}",
-        )
-    return default
 
 
 def _response_headers(backend_headers: list[tuple[str, str]]) -> list[tuple[str, str]]:

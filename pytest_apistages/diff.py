@@ -23,6 +23,12 @@ def definition_changes(served: ApiDefinition, working: ApiDefinition) -> list[st
             f"binary media types changed ({list(served.binary_media_types)} -> "
             f"{list(working.binary_media_types)})"
         )
+    old_responses, new_responses = served.gateway_responses, working.gateway_responses
+    for name in sorted(set(old_responses) | set(new_responses)):
+        if name not in new_responses:
+            changes.append(f"gateway response {name}: reset to default, not deployed")
+        elif old_responses.get(name) != new_responses[name]:
+            changes.append(f"gateway response {name}: customised, not deployed")
     return changes
 
 
@@ -41,6 +47,15 @@ def _route_change(old: Route, new: Route) -> str:
         parts.append(f"api key required {old.api_key_required} -> {new.api_key_required}")
     if old.operation_name != new.operation_name:
         parts.append(f"operation name {old.operation_name!r} -> {new.operation_name!r}")
+    if old.request_parameters != new.request_parameters:
+        parts.append(
+            f"method request parameters {dict(old.request_parameters)} -> "
+            f"{dict(new.request_parameters)}"
+        )
+    if old.method_responses != new.method_responses:
+        parts.append(
+            f"method responses {dict(old.method_responses)} -> {dict(new.method_responses)}"
+        )
     return "; ".join(parts)
 
 

@@ -24,10 +24,12 @@ from .functions import Functions
 from .model import (
     DEFAULT_BURST,
     DEFAULT_RATE,
+    GATEWAY_RESPONSE_TYPES,
     NO_METHODS,
     ApiDefinition,
     Canary,
     Deployment,
+    GatewayResponse,
     Integration,
     Route,
     Stage,
@@ -49,6 +51,7 @@ from .runtime.integrations.http import Backends
 from .runtime.limits import Limiter
 from .settings import method_settings_key, updated_settings
 from .sources.config import CURRENT, LoadedConfig, load_dict, load_file
+from .sources.responses import gateway_response_from, unknown_type
 from .sources.routes import route_from
 from .usage import ApiKeys, Throttle, UsagePlans, throttle_from
 
@@ -123,6 +126,33 @@ class WorkingApi:
                 f"(routes: {', '.join(self.definition.routes) or 'none'})"
             )
         self.definition = self.definition.without_route(f"{method} {path}")
+
+    def put_gateway_response(
+        self, response_type: str, response: Mapping[str, Any] | None = None
+    ) -> GatewayResponse:
+        """Customise one gateway response type (PutGatewayResponse: the whole response is
+        replaced; what is not given takes the type's default). `DEFAULT_4XX`/`DEFAULT_5XX`
+        apply to every type of their class that is not customised itself."""
+        customised = gateway_response_from(
+            response_type, dict(response or {}), "put_gateway_response"
+        )
+        responses = {**self.definition.gateway_responses, response_type: customised}
+        self.definition = replace(self.definition, gateway_responses=frozen_map(responses))
+        return customised
+
+    def delete_gateway_response(self, response_type: str) -> None:
+        """Back to the type's default (DeleteGatewayResponse)."""
+        if response_type not in GATEWAY_RESPONSE_TYPES:
+            raise BadRequestError(unknown_type(response_type))
+        if response_type not in self.definition.gateway_responses:
+            raise NotFoundError("Gateway response type not defined on api")
+        responses = dict(self.definition.gateway_responses)
+        del responses[response_type]
+        self.definition = replace(self.definition, gateway_responses=frozen_map(responses))
+
+    @property
+    def gateway_responses(self) -> Mapping[str, GatewayResponse]:
+        return self.definition.gateway_responses
 
     def set_binary_media_types(self, types: Iterable[str]) -> None:
         self.definition = replace(self.definition, binary_media_types=tuple(types))

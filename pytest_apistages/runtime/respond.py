@@ -4,15 +4,22 @@ answer for a refused or failed request, and its own headers on every answer) and
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from types import MappingProxyType
 from typing import Any
 
 from .. import errors
+from ..expressions import GATEWAY_SOURCE
+from ..model import DEFAULT_GATEWAY_TEMPLATE, GATEWAY_RESPONSE_TYPES, GatewayResponse
 from ..observe.logs import DATA, ERROR, INFO, RequestLog, log_group_name
 from ..observe.records import Invocation
+from ..vtl import java_text
 from .context import RequestContext
+from .mapping import context_value, request_value
 from .request import format_request_time
+from .templates import context_map
 
 RECORD_SINK_KEY = "apistages.record_sink"  # a list the invocation record is appended to
 _EMPTY: MappingProxyType[str, str] = MappingProxyType({})
@@ -22,8 +29,12 @@ def gateway_response(ctx: RequestContext) -> None:
     failure = ctx.failure
     if failure is not None:
         kind = failure.kind
-        ctx.status, ctx.response_body = kind.status, kind.body
-        ctx.response_headers = [("Content-Type", kind.content_type)]
+        custom = customised(ctx, kind)
+        if custom is None:
+            ctx.status, ctx.response_body = kind.status, kind.body
+            ctx.response_headers = [("Content-Type", kind.content_type)]
+        else:
+            ctx.status, ctx.response_headers, ctx.response_body = render_response(ctx, *custom)
         if kind.error_type:
             ctx.response_headers.append(("x-amzn-ErrorType", kind.error_type))
         if failure.reason:
@@ -45,13 +56,98 @@ def gateway_response(ctx: RequestContext) -> None:
     ctx.note("Method completed with status: {}", ctx.status, level=completed)
 
 
+def customised(
+    ctx: RequestContext, kind: errors.GatewayErrorKind
+) -> tuple[errors.GatewayErrorKind, GatewayResponse, int] | None:
+    """The customisation that answers `kind` on the deployment serving the request: the
+    type's own, else its class's DEFAULT_4XX/5XX (recorded: PutGatewayResponse on DEFAULT_5XX
+    reaches every 5xx type not set itself), with the status it gives."""
+    if ctx.deployment is None or kind.response_type not in CUSTOMISABLE:
+        return None
+    responses = ctx.deployment.api.gateway_responses
+    if not responses:
+        return None
+    own = responses.get(kind.response_type)
+    if own is not None:
+        return kind, own, own.status or kind.status
+    fallback = responses.get("DEFAULT_4XX" if kind.status < 500 else "DEFAULT_5XX")
+    if fallback is None:
+        return None
+    return kind, fallback, fallback.status or kind.status
+
+
+# REQUEST_TOO_LARGE cannot be customised (AWS's known issues); PAYLOAD_TOO_LARGE is not one.
+CUSTOMISABLE = frozenset(GATEWAY_RESPONSE_TYPES) - {"REQUEST_TOO_LARGE"}
+_REFERENCE = re.compile(r"\$(?:\{)?(context|stageVariables)((?:\.[A-Za-z0-9_]+)+)\}?")
+
+
+def render_response(
+    ctx: RequestContext, kind: errors.GatewayErrorKind, response: GatewayResponse, status: int
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """A customised gateway response: its template (not VTL: `$context.x` and
+    `$stageVariables.x` are substituted) and its mapped headers."""
+    templates = response.templates or {"application/json": DEFAULT_GATEWAY_TEMPLATE}
+    media_type, template = next(
+        ((k, v) for k, v in templates.items() if k.lower() == "application/json"),
+        next(iter(templates.items())),
+    )
+    context = _error_context(ctx, kind)
+    body = _REFERENCE.sub(lambda m: _substituted(ctx, context, m), template or "")
+    headers = [("Content-Type", media_type)]
+    for destination, source in response.parameters.items():
+        kind_, _, name = destination.removeprefix("gatewayresponse.").partition(".")
+        value = _gateway_value(ctx, context, source)
+        if kind_ == "header" and value is not None:
+            headers = [(k, v) for k, v in headers if k.lower() != name.lower()] + [(name, value)]
+    return status, headers, body.encode("utf-8")
+
+
+def _error_context(ctx: RequestContext, kind: errors.GatewayErrorKind) -> Any:
+    context = dict(context_map(ctx))
+    message = kind.message
+    context["error"] = {
+        "message": message,
+        "messageString": json.dumps(message),
+        "responseType": kind.response_type,
+        "validationErrorString": None,
+    }
+    return context
+
+
+def _substituted(ctx: RequestContext, context: Any, found: re.Match[str]) -> str:
+    dotted = found.group(2)[1:]
+    if found.group(1) == "stageVariables":
+        return ctx.variables.get(dotted, "")
+    value = context_value(context, dotted)
+    return "" if value is None else java_text(value)
+
+
+def _gateway_value(ctx: RequestContext, context: Any, source: str) -> str | None:
+    found = GATEWAY_SOURCE.match(source)
+    assert found is not None  # checked when the response was put
+    if found.group("literal") is not None:
+        return found.group("literal")
+    if found.group("variable") is not None:
+        return ctx.variables.get(found.group("variable"))
+    if found.group("context") is not None:
+        value = context_value(context, found.group("context"))
+        return None if value is None else java_text(value)
+    if ctx.match is None:  # no route: no method request parameters
+        return None
+    return request_value(ctx, source)
+
+
 def _answers_with_trace_id(ctx: RequestContext) -> bool:
     """Recorded on AWS: a MOCK answer never has X-Amzn-Trace-Id, an HTTP_PROXY one only when
-    the backend sent it (it passes through); Lambda and HTTP answers have it. The gateway's
-    own error answers have it too (our choice: unrecorded)."""
-    if ctx.failure is not None or ctx.match is None:
-        return True
-    return ctx.match.route.integration.type not in ("MOCK", "HTTP_PROXY")
+    the backend sent it (it passes through); Lambda and HTTP answers have it. A request refused
+    before the integration is called has none (recorded for a refused header mapping's 500;
+    the same for every refusal is our inference); a failed integration's answer has it."""
+    if ctx.match is None or not ctx.integrated:
+        return False
+    kind = ctx.match.route.integration.type
+    if kind == "MOCK":
+        return False
+    return kind != "HTTP_PROXY" or ctx.failure is not None
 
 
 def record(ctx: RequestContext) -> None:

@@ -33,6 +33,7 @@ from ..observe.records import DEFAULT_MAX_RECORDS, MAX_RECORDS_LIMIT
 from ..settings import updated_settings
 from ..usage import ApiKeys, UsagePlans, throttle_from
 from .nodes import Node, one_of, read_yaml, scalar_text, show_value
+from .responses import gateway_responses_from
 from .routes import routes_from
 
 CURRENT = "current"
@@ -141,13 +142,19 @@ def _load(root: Node, base_dir: Path) -> LoadedConfig:
     if "api" not in top:
         raise root.error("missing 'api'", "add api: {name: ..., routes: {...}}")
     api = top["api"].mapping(
-        ("name", "id", "region", "account_id", "binary_media_types", "binaryMediaTypes", "routes")
-    )
+        ("name", "id", "region", "account_id", "binary_media_types", "binaryMediaTypes", "routes",
+         "gateway_responses", "gatewayResponses")
+    )  # fmt: skip
     name = api["name"].string() if "name" in api else "api"
     binary = _binary_types(one_of(api, "binary_media_types", "binaryMediaTypes"))
     if "routes" not in api:
         raise top["api"].error("missing 'routes'", "add routes: {'GET /pets': {...}}")
-    definition = ApiDefinition(name, frozen_map(routes_from(api["routes"])), binary)
+    responses_node = one_of(api, "gateway_responses", "gatewayResponses")
+    gateway_responses = frozen_map(gateway_responses_from(responses_node) if responses_node else {})
+    definition = ApiDefinition(
+        name, frozen_map(routes_from(api["routes"])), binary,
+        gateway_responses=gateway_responses,
+    )  # fmt: skip
     deployments = {}
     for deployment_id, node in top.get("deployments", Node({}, root.source)).mapping().items():
         if not DEPLOYMENT_ID.match(deployment_id) or deployment_id == CURRENT:
@@ -164,7 +171,10 @@ def _load(root: Node, base_dir: Path) -> LoadedConfig:
         types_node = one_of(entries, "binary_media_types", "binaryMediaTypes")
         types = binary if types_node is None else _binary_types(types_node)
         description = entries["description"].string() if "description" in entries else ""
-        deployments[deployment_id] = (ApiDefinition(name, routes, types), description)
+        deployments[deployment_id] = (
+            ApiDefinition(name, routes, types, gateway_responses=gateway_responses),
+            description,
+        )
 
     functions = tuple(
         _function(fn_name, node, base_dir)

@@ -100,7 +100,7 @@ def _integration(node: Node) -> Integration:
             for item in (cache_keys.sequence() if cache_keys else [])
         ),
         "request_parameters": frozen_map(_request_parameters(parameters) if parameters else {}),
-        "request_templates": frozen_map(_templates(templates) if templates else {}),
+        "request_templates": frozen_map(parse_templates(templates) if templates else {}),
         "passthrough_behavior": (
             _choice(passthrough, PASSTHROUGH_BEHAVIORS) if passthrough else "WHEN_NO_MATCH"
         ),
@@ -191,7 +191,7 @@ def _request_parameters(node: Node) -> dict[str, str]:
     }
 
 
-def _templates(node: Node) -> dict[str, str]:
+def parse_templates(node: Node) -> dict[str, str]:
     """Mapping templates by media type; a template is a string (an empty one passes the
     payload through unchanged)."""
     out = {}
@@ -227,7 +227,7 @@ def _responses(node: Node) -> tuple[IntegrationResponse, ...]:
             handling = one_of(entries, "contentHandling", "content_handling")
             out.append(
                 IntegrationResponse(
-                    _status(status_node),
+                    parse_status(status_node),
                     selection,
                     frozen_map(
                         {
@@ -237,16 +237,16 @@ def _responses(node: Node) -> tuple[IntegrationResponse, ...]:
                         if parameters
                         else {}
                     ),
-                    frozen_map(_templates(templates) if templates else {}),
+                    frozen_map(parse_templates(templates) if templates else {}),
                     _choice(handling, CONTENT_HANDLINGS) if handling else None,
                 )  # fmt: skip
             )
         else:
-            out.append(IntegrationResponse(_status(value), selection))
+            out.append(IntegrationResponse(parse_status(value), selection))
     return tuple(out)
 
 
-def _status(node: Node) -> int:
+def parse_status(node: Node) -> int:
     """A status as a number or, as OpenAPI writes it, a string of digits."""
     value = node.value
     if isinstance(value, str) and value.strip().isdigit():
@@ -389,7 +389,7 @@ def _method_responses(node: Node) -> dict[int, tuple[str, ...]]:
                     "use method.response.header.NAME",
                 )
             headers.append(header.group(1))
-        out[_status(Node(str(status), entry.source, entry.path))] = tuple(headers)
+        out[parse_status(Node(str(status), entry.source, entry.path))] = tuple(headers)
     return out
 
 

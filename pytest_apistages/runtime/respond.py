@@ -78,7 +78,9 @@ def customised(
 
 # REQUEST_TOO_LARGE cannot be customised (AWS's known issues); PAYLOAD_TOO_LARGE is not one.
 CUSTOMISABLE = frozenset(GATEWAY_RESPONSE_TYPES) - {"REQUEST_TOO_LARGE"}
-_REFERENCE = re.compile(r"\$(?:\{)?(context|stageVariables)((?:\.[A-Za-z0-9_]+)+)\}?")
+_REFERENCE = re.compile(
+    r"\$(?:\{(context|stageVariables)((?:\.\w+)+)\}|(context|stageVariables)((?:\.\w+)+))"
+)
 
 
 def render_response(
@@ -115,8 +117,10 @@ def _error_context(ctx: RequestContext, kind: errors.GatewayErrorKind) -> Any:
 
 
 def _substituted(ctx: RequestContext, context: Any, found: re.Match[str]) -> str:
-    dotted = found.group(2)[1:]
-    if found.group(1) == "stageVariables":
+    """`$context.x`, `${context.x}`, `$stageVariables.x`: a missing one is empty."""
+    root = found.group(1) or found.group(3)
+    dotted = (found.group(2) or found.group(4))[1:]
+    if root == "stageVariables":
         return ctx.variables.get(dotted, "")
     value = context_value(context, dotted)
     return "" if value is None else java_text(value)

@@ -75,13 +75,37 @@ class JsonList(list[Any]):
         return json.dumps(self, separators=(",", ":"), ensure_ascii=False)
 
 
+_AIRSPEED_TEXT = operators.value_to_string
+
+
 def java_text(value: Any) -> str:
     """A value as Java's `toString` writes it inside a map: `{a=1, b={c=2}}`, lists as JSON."""
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}={java_text(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return str(operators.value_to_string(value))
+    return str(_AIRSPEED_TEXT(value))
+
+
+def _printed(value: Any) -> str:
+    """A value printed by a template: maps as Java prints them (a map literal too), lists
+    by their own rule (JSON arrays print as JSON, `[a, b]` otherwise, as Java does)."""
+    if isinstance(value, dict) and type(value).__str__ is dict.__str__:
+        return java_text(value)
+    if type(value) is list:
+        return "[" + ", ".join(_printed(v) for v in value) + "]"
+    return str(_AIRSPEED_TEXT(value))
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """`==` as API Gateway's Velocity compares: null equals the empty string (recorded:
+    test_input_path_template_formatting), values of different kinds compare as text."""
+    if a is None or b is None:
+        return (a if a is not None else "") == (b if b is not None else "")
+    numbers = (int, float)
+    if type(a) is not type(b) and not (isinstance(a, numbers) and isinstance(b, numbers)):
+        return _printed(a) == _printed(b)
+    return bool(a == b)
 
 
 def vtl_value(value: Any) -> Any:
@@ -105,9 +129,16 @@ def _java_group(match: re.Match[str]) -> str:
     return f"\\g<{match.group(2)}>"
 
 
-def _java_methods() -> None:
-    """Velocity calls Java methods on values; airspeed's registry of extra methods is where a
-    dialect adds them. Names Python's own types already answer (split, replace) are Python's."""
+def _dialect() -> None:
+    """What airspeed-ext lacks of API Gateway's Velocity, added where airspeed keeps it: Java
+    methods on values (its registry of extra methods; names Python's own types already answer,
+    such as split and replace, stay Python's), `==`/`!=` with null equal to "" (its operator
+    table), and Java's printing of maps and lists (its value-to-text function)."""
+    operators.BinaryOperator.OPERATORS.update(
+        {"==": _equal, "eq": _equal, "!=": lambda a, b: not _equal(a, b),
+         "ne": lambda a, b: not _equal(a, b)}
+    )  # fmt: skip
+    operators.value_to_string = _printed
     strings = operators.__additional_methods__.setdefault(str, {})
     strings.update(
         {
@@ -138,7 +169,7 @@ def _java_methods() -> None:
     operators.__additional_methods__[JsonList] = operators.__additional_methods__[list]
 
 
-_java_methods()
+_dialect()
 
 
 @lru_cache(maxsize=2048)
@@ -250,8 +281,7 @@ class Util:
     def escapeJavaScript(value: Any) -> str:  # noqa: N802 (the template's name)
         """JavaScript string escaping as Java's StringEscapeUtils does it: `'` becomes `\\'`
         (invalid in JSON, as on AWS), `/` becomes `\\/`, non-ASCII becomes `\\uXXXX`."""
-        text = operators.value_to_string(value) if not isinstance(value, str) else value
-        return "".join(_escape_char(c) for c in text)
+        return "".join(_escape_char(c) for c in _text(value))
 
     @staticmethod
     def parseJson(text: Any) -> Any:  # noqa: N802
@@ -264,22 +294,30 @@ class Util:
 
     @staticmethod
     def urlEncode(text: Any) -> str:  # noqa: N802
-        return quote_plus(str(text), safe="*")
+        """Form encoding (a space is `+`); null is empty (recorded)."""
+        return quote_plus(_text(text), safe="*")
 
     @staticmethod
     def urlDecode(text: Any) -> str:  # noqa: N802
-        return unquote_plus(str(text))
+        return unquote_plus(_text(text))
 
     @staticmethod
     def base64Encode(text: Any) -> str:  # noqa: N802
-        return base64.b64encode(str(text).encode("utf-8")).decode("ascii")
+        return base64.b64encode(_text(text).encode("utf-8")).decode("ascii")
 
     @staticmethod
     def base64Decode(text: Any) -> str:  # noqa: N802
         try:
-            return base64.b64decode(str(text), validate=True).decode("utf-8", "replace")
+            return base64.b64decode(_text(text), validate=True).decode("utf-8", "replace")
         except (binascii.Error, ValueError) as e:
             raise TemplateFailure(f"base64Decode: not base64: {e}") from None
+
+
+def _text(value: Any) -> str:
+    """A $util argument as text: null is empty, other values print as templates print them."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else _printed(value)
 
 
 _ESCAPES = {

@@ -12,7 +12,7 @@ def test_check_summarises_a_valid_config(capsys):
 
     out = capsys.readouterr().out
     assert "OK - api petshop" in out
-    assert "6 routes, 2 deployments" in out
+    assert "8 routes, 2 deployments" in out
     assert "stage prod: deployment" in out
     assert "history october -> " in out
 

@@ -37,16 +37,11 @@ def render(
 @pytest.mark.parametrize("body", ['{"some": "value"}', "some raw data"])
 def test_input_body_is_the_raw_text_even_when_not_json(body: str) -> None:
     """test_apigateway_integrations.snapshot.json, test_input_body_formatting (research §5.2):
-    `#set($result = $input.body)$result` gives the raw body; invalid JSON is no error."""
+    `#set($result = $input.body)$result` gives the raw body; invalid JSON is no error, and
+    `$input.body.testAccess` renders ""."""
     assert render("#set($result = $input.body)$result", body) == body
-    assert render("Action=SendMessage&MessageBody=$input.body", body) == (
-        f"Action=SendMessage&MessageBody={body}"
-    )
-
-
-def test_a_property_of_the_body_string_is_null_and_renders_empty() -> None:
-    """test_input_body_formatting (research §5.2): `$input.body.testAccess` renders ""."""
-    assert render("[$input.body.testAccess]", "some raw data") == "[]"
+    assert render("MessageBody=$input.body", body) == f"MessageBody={body}"
+    assert render("[$input.body.testAccess]", body) == "[]"  # a property of a string: null
 
 
 # -- $input.json / $input.path -----------------------------------------------------------------
@@ -67,17 +62,16 @@ def test_input_json_gives_json_text(path: str, body: str, expected: str) -> None
     assert render(f"$input.json('{path}')", body) == expected
 
 
+BIG = {"bigger": "dict", "to": "test", "with": "separators"}
+
+
 @pytest.mark.parametrize(
     ("template", "json_value", "expected"),
     [
         ("$result", {"foo": "bar"}, "{foo=bar}"),
         ("$result", [{"foo": "bar"}], '[{"foo":"bar"}]'),
         ("$result", {"foo": [{"nested": "bar"}]}, '{foo=[{"nested":"bar"}]}'),
-        (
-            "$result",
-            {"bigger": "dict", "to": "test", "with": "separators"},
-            "{bigger=dict, to=test, with=separators}",
-        ),
+        ("$result", BIG, "{bigger=dict, to=test, with=separators}"),
         ("$result.nested", {"nested": {"foo": "bar"}}, "{foo=bar}"),
         ("$result.nested", {"nested": [{"foo": "bar"}]}, '[{"foo":"bar"}]'),
         ("$result[0]", [{"foo": "bar"}], "{foo=bar}"),
@@ -101,27 +95,18 @@ NULL_PROBE = (
 )
 
 
-@pytest.mark.parametrize(
-    ("path", "body", "expected"),
-    [
-        (
-            "$.nonExisting",
-            "",
-            '{"body": , "nested": , "isNull": "true", "isEmptyString": "true"}',
-        ),
-        (
-            "$.json.listValue",
-            '{"json": {"listValue": []}}',
-            '{"body": [], "nested": , "isNull": "false", "isEmptyString": "false"}',
-        ),
-        (
-            "$.json.listValue",
-            '{"json": {"listValue": null}}',
-            '{"body": , "nested": , "isNull": "true", "isEmptyString": "true"}',
-        ),
-    ],
-)
-def test_null_renders_empty_and_equals_the_empty_string(path: str, body: str, expected: str) -> None:
+NULL = '{"body": , "nested": , "isNull": "true", "isEmptyString": "true"}'
+EMPTY_LIST = '{"body": [], "nested": , "isNull": "false", "isEmptyString": "false"}'
+
+
+@pytest.mark.parametrize(("path", "body", "expected"), [
+    ("$.nonExisting", "", NULL),
+    ("$.json.listValue", '{"json": {"listValue": []}}', EMPTY_LIST),
+    ("$.json.listValue", '{"json": {"listValue": null}}', NULL),
+])  # fmt: skip
+def test_null_renders_empty_and_equals_the_empty_string(
+    path: str, body: str, expected: str
+) -> None:
     """test_input_path_template_formatting (research §5.1): a null reference renders "" and
     `null == ""` is true."""
     assert render(f'#set($result = $input.path("{path}")){NULL_PROBE}', body) == expected
@@ -150,7 +135,9 @@ def test_booleans_render_as_true_and_false() -> None:
     Python's `True`."""
     body = '{"t": true, "f": false}'
     template = "$input.path('$.t') $input.path('$.f') $input.json('$.t') $input.path('$') "
-    assert render(template + "#set($b = 1 == 1)$b", body) == "true false true {t=true, f=false} true"
+    assert (
+        render(template + "#set($b = 1 == 1)$b", body) == "true false true {t=true, f=false} true"
+    )
 
 
 # -- $input.params -----------------------------------------------------------------------------
@@ -190,18 +177,11 @@ def test_a_map_literal_prints_as_java_prints_it() -> None:
 # -- $util -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("it's", "it\\'s"),
-        ("a/b", "a\\/b"),
-        ('say "hi"\\', 'say \\"hi\\"\\\\'),
-        ("line\nnext\ttab\r", "line\\nnext\\ttab\\r"),
-        ("\u00fc\u00e9", "\\u00FC\\u00E9"),
-        ("\U0001f600", "\\uD83D\\uDE00"),
-        ("\x01", "\\u0001"),
-    ],
-)
+@pytest.mark.parametrize(("text", "expected"), [
+    ("it's", "it\\'s"), ("a/b", "a\\/b"), ('say "hi"\\', 'say \\"hi\\"\\\\'),
+    ("line\nnext\ttab\r", "line\\nnext\\ttab\\r"), ("\u00fc\u00e9", "\\u00FC\\u00E9"),
+    ("\U0001f600", "\\uD83D\\uDE00"), ("\x01", "\\u0001"),
+])  # fmt: skip
 def test_escape_javascript_follows_java_string_escape_utils(text: str, expected: str) -> None:
     """[DG:api-gateway-mapping-template-reference], [GH bustle/shep#52] (mapping-templates.md
     §2.2): `'` becomes `\\'`, `/` becomes `\\/`, non-ASCII `\\uXXXX` in upper case."""
@@ -211,9 +191,9 @@ def test_escape_javascript_follows_java_string_escape_utils(text: str, expected:
 def test_the_documented_replace_all_fix_makes_it_valid_json() -> None:
     """[DG:api-gateway-mapping-template-reference], [GH aws/aws-cdk#11335]:
     `.replaceAll("\\\\'","'")` after escapeJavaScript."""
-    rendered = render('{"v": "' + JS_FIX + '"}', s="it's a/b \"q\" \u00e9")
+    rendered = render('{"v": "' + JS_FIX + '"}', s='it\'s a/b "q" \u00e9')
     assert rendered == '{"v": "it\'s a\\/b \\"q\\" \\u00E9"}'
-    assert json.loads(rendered) == {"v": "it's a/b \"q\" \u00e9"}
+    assert json.loads(rendered) == {"v": 'it\'s a/b "q" \u00e9'}
 
 
 @given(st.text())
@@ -225,7 +205,8 @@ def test_escaped_text_with_the_fix_is_a_json_string_of_the_original(text: str) -
 
 def test_url_encode_is_form_style_and_null_is_empty() -> None:
     """test_input_body_formatting (research §5.2): space is `+`, `$util.urlEncode` of a null
-    gives ""."""
+    gives ""; urlDecode reads the same form encoding (mapping-templates.md §2.2)."""
+    assert render("$util.urlDecode('a+b%26c%3Dd%C3%A9')") == "a b&c=d\u00e9"
     template = (
         "EncodedBody=$util.urlEncode($input.body)"
         "&EncodedBodyAccess=$util.urlEncode($input.body.testAccess)"
@@ -234,11 +215,6 @@ def test_url_encode_is_form_style_and_null_is_empty() -> None:
         "EncodedBody=%7B%22some%22%3A+%22value%22%7D&EncodedBodyAccess="
     )
     assert render(template, "some raw data") == "EncodedBody=some+raw+data&EncodedBodyAccess="
-
-
-def test_url_decode_reads_form_encoding() -> None:
-    """mapping-templates.md §2.2: application/x-www-form-urlencoded rules."""
-    assert render("$util.urlDecode('a+b%26c%3Dd%C3%A9')") == "a b&c=d\u00e9"
 
 
 @given(st.text())
@@ -250,7 +226,7 @@ def test_url_decode_undoes_url_encode(text: str) -> None:
 def test_base64_both_ways_in_utf8() -> None:
     """mapping-templates.md §2.2 ([DG:…template-reference], UTF-8); test_integration_mock_with_
     request_overrides_in_response_template decodes a path this way (research §1.5)."""
-    encoded = base64.b64encode('{"message": "path1"}'.encode()).decode()
+    encoded = base64.b64encode(b'{"message": "path1"}').decode()
     assert render("$util.base64Encode($s)", s="h\u00e9llo") == "aMOpbGxv"
     assert render("$util.base64Decode($s)", s=encoded) == '{"message": "path1"}'
     assert render("$util.base64Decode($util.base64Encode($s))", s="\u00fc/+") == "\u00fc/+"
@@ -260,9 +236,7 @@ def test_parse_json_gives_an_object_with_field_access() -> None:
     """test_integration_mock_with_request_overrides_in_response_template (research §1.5):
     `$util.parseJson($s).message`; [DG:handle-errors-in-lambda-integration] for a JSON
     errorMessage."""
-    template = (
-        "#set($o = $util.parseJson($s))$o.message|$o.trace.function|$o.list.size()|$o.trace"
-    )
+    template = "#set($o = $util.parseJson($s))$o.message|$o.trace.function|$o.list.size()|$o.trace"
     s = '{"message": "path1", "trace": {"function": "f"}, "list": [1, 2]}'
     assert render(template, s=s) == "path1|f|2|{function=f}"
 
@@ -277,17 +251,13 @@ def test_parse_json_of_invalid_json_is_a_template_failure() -> None:
 # -- Java string methods -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("template", "expected"),
-    [
-        ("$s.toLowerCase()", " joe@example.com "),
-        ("$s.toUpperCase()", " JOE@EXAMPLE.COM "),
-        ("[$s.trim()]", "[Joe@Example.COM]"),
-        ("$s.trim().endsWith('.COM') $s.endsWith('x')", "true false"),
-        ('$s.trim().replaceAll("(\\w+)@(\\w+)", "$2 at $1")', "Example at Joe.COM"),
-        ("$s.trim().length() $s.contains('@')", "16 true"),
-    ],
-)
+@pytest.mark.parametrize(("template", "expected"), [
+    ("$s.toLowerCase()", " joe@example.com "), ("$s.toUpperCase()", " JOE@EXAMPLE.COM "),
+    ("[$s.trim()]", "[Joe@Example.COM]"),
+    ("$s.trim().endsWith('.COM') $s.endsWith('x')", "true false"),
+    ('$s.trim().replaceAll("(\\w+)@(\\w+)", "$2 at $1")', "Example at Joe.COM"),
+    ("$s.trim().length() $s.contains('@')", "15 true"),
+])  # fmt: skip
 def test_strings_have_java_methods(template: str, expected: str) -> None:
     """research §2.3 (response-template.vm uses `.toString().contains(...)`) and §5.3
     (`.length()`); Java's String methods, `replaceAll` with `$1` groups."""

@@ -54,3 +54,13 @@ def create_order(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return _json(400, {"message": "body must be JSON with pet_id and quantity"})
     stage = event["requestContext"]["stage"]
     return _json(201, {"order": {"pet_id": pet_id, "quantity": quantity}, "stage": stage})
+
+
+def pet_card(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A non-proxy function: its event is what the request template made, its result is
+    mapped by the response template, and an error's message selects the 404."""
+    for pet in PETS:
+        if str(pet["id"]) == event["id"]:
+            greeting = "Hola" if event["lang"] == "es" else "Hello"
+            return {"text": f"{greeting}, I am {pet['name']} the {pet['species']}"}
+    raise LookupError(f"pet {event['id']} not found")

@@ -216,7 +216,7 @@ def _responses(node: Node) -> tuple[IntegrationResponse, ...]:
     contentHandling}`."""
     out = []
     for pattern, value in node.mapping().items():
-        selection = None if pattern == "default" else pattern
+        selection = None if pattern in ("default", "") else pattern  # "": as the SDK writes it
         if isinstance(value.value, dict):
             entries = value.mapping(_RESPONSE_KEYS)
             status_node = one_of(entries, "statusCode", "status")

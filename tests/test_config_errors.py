@@ -462,7 +462,7 @@ CASES = [
         """,
         "apistages.yaml: api.routes.POST /pets.integration.requestTemplates.application/json: "
         "the template does not parse: line 1, column 7: expected ) in parenthesized "
-        "expression, got:  {\"statusCode\": 200} ...",
+        'expression, got:  {"statusCode": 200} ...',
     ),
     bad(
         "request-parameters-bad-source",

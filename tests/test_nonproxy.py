@@ -1,6 +1,6 @@
 """MOCK, HTTP and AWS (non-proxy) integrations through a Gateway: mapping templates,
 overrides, passthrough behaviour, integration responses, parameter mapping and refused
-configurations. Each test cites what real AWS answered (/tmp/research-9.md: LocalStack's
+configurations. Each test cites what real AWS answered (LocalStack's
 AWS-validated snapshots) or the AWS documentation (mapping-templates.md, [DG:page])."""
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def assert_internal_error(response: Any) -> None:
 
 def test_mock_reads_an_unquoted_status_key_and_answers_an_empty_body() -> None:
     """test_apigateway_integrations.snapshot.json, test_integration_mock_with_path_param
-    (research §1.5): `{statusCode: 200}`, `2\\d{2}` without templates → 200, body b""."""
+    : `{statusCode: 200}`, `2\\d{2}` without templates → 200, body b""."""
     integration = mock("{statusCode: 200}", {"2\\d{2}": answer(200)}, requestParameters={
         "integration.request.path.integrationPath": "method.request.path.testPath"})  # fmt: skip
     gw, client, _ = setup(("GET /{testPath}", integration))
@@ -149,7 +149,7 @@ def test_a_request_override_is_readable_in_the_mock_response_template(
     message: str, expected: str
 ) -> None:
     """test_apigateway_integrations.snapshot.json,
-    test_integration_mock_with_request_overrides_in_response_template (research §1.5)."""
+    test_integration_mock_with_request_overrides_in_response_template."""
     integration = mock(OVERRIDE_PATH_REQUEST, {"2\\d{2}": answer(200, OVERRIDE_PATH_RESPONSE)})
     gw, client, _ = setup(("GET /{testPath}", integration))
     path = base64.b64encode(json.dumps({"message": message}).encode()).decode()
@@ -171,8 +171,8 @@ RESPONSE_OVERRIDE_RESPONSE = """#set($statusOverride = $context.responseOverride
 @pytest.mark.parametrize("with_template", [True, False])
 def test_a_response_override_set_in_the_request_template_applies(with_template: bool) -> None:
     """test_apigateway_integrations.snapshot.json,
-    test_integration_mock_with_response_override_in_request_template[True/False] (research
-    §1.5): 444 (no method response needed) and `foo: bar`; without a template, body b""."""
+    test_integration_mock_with_response_override_in_request_template[True/False]
+    : 444 (no method response needed) and `foo: bar`; without a template, body b""."""
     template = RESPONSE_OVERRIDE_RESPONSE if with_template else None
     integration = mock(RESPONSE_OVERRIDE_REQUEST, {"2\\d{2}": answer(200, template)})
     gw, client, _ = setup(("GET /o", integration, {"method_responses": {200: {}}}))
@@ -189,7 +189,7 @@ def test_a_response_override_set_in_the_request_template_applies(with_template: 
 
 def test_override_maps_take_bracket_put_and_context_bracket_assignments() -> None:
     """test_apigateway_integrations.snapshot.json, test_integration_mock_with_vtl_map_assignation
-    (research §1.5)."""
+    ."""
     request = """#set($paramName = "foo")
 #set($context.requestOverride.querystring[$paramName] = "bar")
 #set($paramPutName = "putfoo")
@@ -269,8 +269,8 @@ def http(uri: str, **extra: Any) -> dict[str, Any]:
 
 
 def test_the_backend_gets_the_rendered_request_template() -> None:
-    """[DG:api-gateway-mapping-template-reference]; test_input_body_formatting (research
-    §5.2): `$input.body` of an empty body is `{}`."""
+    """[DG:api-gateway-mapping-template-reference]; test_input_body_formatting
+    : `$input.body` of an empty body is `{}`."""
     template = '{"name": "$input.path(\'$.name\')", "q": "$input.params(\'q\')"}'
     sqs_like = "Action=SendMessage&MessageBody=$input.body"
     gw, client, backend = setup(
@@ -288,8 +288,8 @@ def test_the_backend_gets_the_rendered_request_template() -> None:
 
 
 def test_http_responses_are_selected_by_the_backend_status_and_rendered() -> None:
-    """test_apigateway_integrations.py, test_http_integration_status_code_selection (research
-    §1.1): `4\\d{2}` maps 404 to 400, 201 falls to the default 200;
+    """test_apigateway_integrations.py, test_http_integration_status_code_selection
+    : `4\\d{2}` maps 404 to 400, 201 falls to the default 200;
     test_http_integration_invoke_status_code_passthrough (§6): `$input.json('$')` renders the
     backend body (compact JSON)."""
     integration = http(
@@ -311,7 +311,7 @@ def test_http_responses_are_selected_by_the_backend_status_and_rendered() -> Non
 
 def test_response_parameters_map_headers_body_fields_and_literals() -> None:
     """mapping-templates.md §4.2 ([DG:request-response-data-mappings]); the renaming is
-    TestApiGatewayHeaderRemapping (research §1.6): Server, Authorization, User-Agent become
+    TestApiGatewayHeaderRemapping: Server, Authorization, User-Agent become
     x-amzn-Remapped-*, Pragma and Content-Type pass as set."""
     parameters = {
         "method.response.header.X-From-Header": "integration.response.header.X-Backend",
@@ -351,7 +351,7 @@ def test_no_matching_and_no_default_response_is_a_500() -> None:
 
 def test_http_proxy_merges_mapped_parameters_into_the_forwarded_request() -> None:
     """test_apigateway_http.snapshot.json, test_http_proxy_integration_request_data_mappings
-    (research §6)."""
+    ."""
     integration = {
         "type": "HTTP_PROXY", "httpMethod": "POST",
         "uri": f"{BACKEND}/echo?testVar={{pathVar}}&testQs={{qsVar}}",
@@ -382,7 +382,7 @@ def test_http_proxy_merges_mapped_parameters_into_the_forwarded_request() -> Non
 
 
 def test_http_proxy_ignores_response_parameters() -> None:
-    """TestApiGatewayHeaderRemapping, HTTP_PROXY full route (research §1.6): the integration
+    """TestApiGatewayHeaderRemapping, HTTP_PROXY full route: the integration
     response's responseParameters were ignored."""
     parameters = {"method.response.header.X-Param": "'response_param_X-Param'"}
     responses = {"default": answer(200, responseParameters=parameters)}
@@ -418,7 +418,7 @@ LAMBDA_REFUSED = ["Content-Length", "Transfer-Encoding", "Authorization", "Conne
     + [("AWS", h) for h in LAMBDA_REFUSED] + [("AWS_PROXY", h) for h in LAMBDA_REFUSED],
 )  # fmt: skip
 def test_a_refused_header_mapping_fails_before_the_call(kind: str, header: str) -> None:
-    """TestApiGatewayHeaderRemapping (research §1.6, mapping-templates.md §5): 500
+    """TestApiGatewayHeaderRemapping mapping-templates.md §5): 500
     `{"message": "Internal server error"}`, InternalServerErrorException, nothing called."""
     value = "'0'" if header == "Content-Length" else "'keep-alive'"
     mapping = {"requestParameters": {f"integration.request.header.{header}": value}}
@@ -434,7 +434,7 @@ def test_a_refused_header_mapping_fails_before_the_call(kind: str, header: str) 
 
 def test_aws_proxy_accepts_request_parameters_and_ignores_them() -> None:
     """test_apigateway_lambda.snapshot.json, test_lambda_aws_proxy_integration_request_data_
-    mapping (research §2.6): the event keeps `headerVar: request-value`."""
+    mapping: the event keeps `headerVar: request-value`."""
     integration = {
         "type": "AWS_PROXY", "function": "fn", "httpMethod": "POST",
         "requestParameters": {
@@ -463,7 +463,7 @@ def aws(function: str = "fn", **extra: Any) -> dict[str, Any]:
 
 def test_the_function_receives_exactly_the_rendered_template() -> None:
     """test_apigateway_lambda.snapshot.json, test_lambda_aws_integration_with_request_template
-    (research §2.2)."""
+    ."""
     integration = aws(
         requestTemplates={"application/json": '{"param1": "$input.params(\'param1\')"}'},
         responses={"default": answer(200)},
@@ -482,7 +482,7 @@ def test_the_function_receives_exactly_the_rendered_template() -> None:
 
 
 def test_without_a_template_the_body_passes_through_and_an_empty_one_is_an_empty_event() -> None:
-    """test_apigateway_lambda.snapshot.json, test_lambda_aws_integration (research §2.1, no
+    """test_apigateway_lambda.snapshot.json, test_lambda_aws_integration no
     Content-Type) and TestApiGatewayHeaderRemapping AWS no-param route (§1.6: event `{}`)."""
     calls: list[Any] = []
     gw, client, _ = setup(
@@ -498,7 +498,7 @@ def test_without_a_template_the_body_passes_through_and_an_empty_one_is_an_empty
 
 
 def select_pattern(event: Any, context: Any) -> Any:
-    """lambda_select_pattern.py of the recording (research §2.4)."""
+    """lambda_select_pattern.py of the recording."""
     if event["statusCode"] == "400":
         raise Exception("Error: Raising four hundred from within the Lambda function")
     if event["statusCode"] == "500":
@@ -507,7 +507,7 @@ def select_pattern(event: Any, context: Any) -> Any:
 
 
 def test_lambda_errors_are_selected_by_their_error_message() -> None:
-    """test_apigateway_lambda.snapshot.json, test_lambda_selection_patterns (research §2.4):
+    """test_apigateway_lambda.snapshot.json, test_lambda_selection_patterns:
     `.+` never matches a success, `200` never matches at all; error bodies are Lambda's error
     object."""
     integration = aws(
@@ -531,8 +531,8 @@ def test_lambda_errors_are_selected_by_their_error_message() -> None:
 
 
 def test_an_event_invocation_answers_the_default_response_with_an_empty_body() -> None:
-    """test_apigateway_lambda.py, test_api_gateway_lambda_asynchronous_invocation (research
-    §2.6): `X-Amz-Invocation-Type: 'Event'` → 200, body b""."""
+    """test_apigateway_lambda.py, test_api_gateway_lambda_asynchronous_invocation
+    : `X-Amz-Invocation-Type: 'Event'` → 200, body b""."""
     integration = aws(
         requestParameters={"integration.request.header.X-Amz-Invocation-Type": "'Event'"},
         passthroughBehavior="WHEN_NO_TEMPLATES",
@@ -547,7 +547,7 @@ def test_an_event_invocation_answers_the_default_response_with_an_empty_body() -
 
 
 def mapping_responses(event: Any, context: Any) -> Any:
-    """lambda_mapping_responses.py of the recording (research §2.3)."""
+    """lambda_mapping_responses.py of the recording."""
     error = int(event["body"]["httpStatus"]) >= 400
     return {"statusCode": 200, "body": "customerror" if error else "noerror"}
 
@@ -567,7 +567,7 @@ $input.json("$")
 ])  # fmt: skip
 def test_a_response_template_overrides_the_status(sent: Any, status: int, body: str) -> None:
     """test_apigateway_lambda.snapshot.json,
-    test_lambda_aws_integration_response_with_mapping_templates (research §2.3): 202 has no
+    test_lambda_aws_integration_response_with_mapping_templates: 202 has no
     method response and the override still applies."""
     integration = aws(
         "responses",
@@ -611,7 +611,7 @@ UNDECLARED = {"integration.request.header.X": "method.request.header.X"}
 def test_put_route_refuses_what_aws_refuses_naming_the_key(
     route: dict[str, Any], key: str, problem: str
 ) -> None:
-    """expressions.py checks as PutIntegration does; research §3.8 notes no AWS recording of
+    """expressions.py checks as PutIntegration does; notes no AWS recording of
     these messages, so the key path and the reason are what is checked."""
     with pytest.raises(ConfigError) as raised:
         Gateway().api.put_route("GET /c", route)
@@ -640,9 +640,9 @@ def test_a_response_parameter_needs_a_declared_method_response_header() -> None:
 
 
 def test_data_trace_logs_the_bodies_after_transformation() -> None:
-    """test_apigateway_basic.snapshot.json, test_apigw_test_invoke_method_api (research §2.6:
+    """test_apigateway_basic.snapshot.json, test_apigw_test_invoke_method_api:
     an empty body's `Endpoint request body after transformations: `) and TestInvokeMethod
-    logs (research §3.9: MOCK has no endpoint request lines; `{"petId": "123"}`)."""
+    logs: MOCK has no endpoint request lines; `{"petId": "123"}`)."""
     template = '{"name": "$input.path(\'$.name\')"}'
     calls: list[Any] = []
     gw, client, _ = setup(

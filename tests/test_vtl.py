@@ -1,7 +1,7 @@
 """pytest_apistages.vtl on its own: what API Gateway's mapping templates print for `$input`,
-`$util`, Java maps and strings. Each test cites what real AWS answered (/tmp/research-9.md:
-LocalStack's AWS-validated snapshots) or the AWS documentation
-(/work/shared/reference/mapping-templates.md, [DG:page])."""
+`$util`, Java maps and strings. Each test cites what real AWS answered (LocalStack's AWS-validated
+snapshots, tests/aws/services/apigateway) or the AWS documentation
+(the developer guide page, [DG:page])."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def render(
 
 @pytest.mark.parametrize("body", ['{"some": "value"}', "some raw data"])
 def test_input_body_is_the_raw_text_even_when_not_json(body: str) -> None:
-    """test_apigateway_integrations.snapshot.json, test_input_body_formatting (research §5.2):
+    """test_apigateway_integrations.snapshot.json, test_input_body_formatting:
     `#set($result = $input.body)$result` gives the raw body; invalid JSON is no error, and
     `$input.body.testAccess` renders ""."""
     assert render("#set($result = $input.body)$result", body) == body
@@ -84,7 +84,7 @@ def test_input_path_prints_maps_java_style_and_lists_as_json(
     template: str, json_value: Any, expected: str
 ) -> None:
     """test_apigateway_integrations.snapshot.json, test_input_path_template_formatting
-    (research §5.1): maps print `{k=v, k2=v2}`, lists compact JSON, even nested in a map."""
+    : maps print `{k=v, k2=v2}`, lists compact JSON, even nested in a map."""
     body = json.dumps({"json": json_value})
     assert render('#set($result = $input.path("$.json"))' + template, body) == expected
 
@@ -107,20 +107,20 @@ EMPTY_LIST = '{"body": [], "nested": , "isNull": "false", "isEmptyString": "fals
 def test_null_renders_empty_and_equals_the_empty_string(
     path: str, body: str, expected: str
 ) -> None:
-    """test_input_path_template_formatting (research §5.1): a null reference renders "" and
+    """test_input_path_template_formatting: a null reference renders "" and
     `null == ""` is true."""
     assert render(f'#set($result = $input.path("{path}")){NULL_PROBE}', body) == expected
 
 
 def test_an_undefined_reference_is_empty_and_not_unequal_to_empty() -> None:
-    """test_apigateway_to_kinesis[PutRecords] (research §5.3): `$foo.bar.stuff != ''` is
+    """test_apigateway_to_kinesis[PutRecords]: `$foo.bar.stuff != ''` is
     false; test_invoking_canary_deployment: an undefined `"$x"` renders `""`."""
     template = '"$foo.bar.stuff" #if($foo.bar.stuff != "")set#{else}unset#end'
     assert render(template) == '"" unset'
 
 
 def test_input_path_values_have_java_methods() -> None:
-    """test_apigateway_to_kinesis[PutRecords] (research §5.3): `.size()` on a list, a
+    """test_apigateway_to_kinesis[PutRecords]: `.size()` on a list, a
     `[0..$max]` range, `$input.path("$.records[${idx}]")`, `.length()` on a string."""
     template = (
         "#set($n = $input.path('$.records').size())#set($max = $n - 1)"
@@ -131,7 +131,7 @@ def test_input_path_values_have_java_methods() -> None:
 
 
 def test_booleans_render_as_true_and_false() -> None:
-    """LS-unit test_render_valid_booleans_in_json (research §8): `true`/`false`, never
+    """LS-unit test_render_valid_booleans_in_json: `true`/`false`, never
     Python's `True`."""
     body = '{"t": true, "f": false}'
     template = "$input.path('$.t') $input.path('$.f') $input.json('$.t') $input.path('$') "
@@ -144,7 +144,7 @@ def test_booleans_render_as_true_and_false() -> None:
 
 
 def test_input_params_prints_as_a_java_map() -> None:
-    """[GH serverless/serverless#1014] (research §8): `$input.params().header` prints
+    """[GH serverless/serverless#1014]: `$input.params().header` prints
     `{k=v, …}`, not JSON."""
     rendered = render(
         "$input.params().header|$input.params()",
@@ -168,7 +168,7 @@ def test_input_params_by_name_searches_path_then_query_then_header() -> None:
 
 
 def test_a_map_literal_prints_as_java_prints_it() -> None:
-    """[DG:api-gateway-mapping-template-reference], research §8 (a map prints `{k=v}` Java map
+    """[DG:api-gateway-mapping-template-reference] (a map prints `{k=v}` Java map
     text): a Velocity map literal is a Java LinkedHashMap."""
     template = '#set($m = {"a": 1})#set($ignored = $m.put("b", "x"))$m'
     assert render(template) == "{a=1, b=x}"
@@ -204,7 +204,7 @@ def test_escaped_text_with_the_fix_is_a_json_string_of_the_original(text: str) -
 
 
 def test_url_encode_is_form_style_and_null_is_empty() -> None:
-    """test_input_body_formatting (research §5.2): space is `+`, `$util.urlEncode` of a null
+    """test_input_body_formatting: space is `+`, `$util.urlEncode` of a null
     gives ""; urlDecode reads the same form encoding (mapping-templates.md §2.2)."""
     assert render("$util.urlDecode('a+b%26c%3Dd%C3%A9')") == "a b&c=d\u00e9"
     template = (
@@ -225,7 +225,7 @@ def test_url_decode_undoes_url_encode(text: str) -> None:
 
 def test_base64_both_ways_in_utf8() -> None:
     """mapping-templates.md §2.2 ([DG:…template-reference], UTF-8); test_integration_mock_with_
-    request_overrides_in_response_template decodes a path this way (research §1.5)."""
+    request_overrides_in_response_template decodes a path this way."""
     encoded = base64.b64encode(b'{"message": "path1"}').decode()
     assert render("$util.base64Encode($s)", s="h\u00e9llo") == "aMOpbGxv"
     assert render("$util.base64Decode($s)", s=encoded) == '{"message": "path1"}'
@@ -233,7 +233,7 @@ def test_base64_both_ways_in_utf8() -> None:
 
 
 def test_parse_json_gives_an_object_with_field_access() -> None:
-    """test_integration_mock_with_request_overrides_in_response_template (research §1.5):
+    """test_integration_mock_with_request_overrides_in_response_template:
     `$util.parseJson($s).message`; [DG:handle-errors-in-lambda-integration] for a JSON
     errorMessage."""
     template = "#set($o = $util.parseJson($s))$o.message|$o.trace.function|$o.list.size()|$o.trace"
@@ -259,7 +259,7 @@ def test_parse_json_of_invalid_json_is_a_template_failure() -> None:
     ("$s.trim().length() $s.contains('@')", "15 true"),
 ])  # fmt: skip
 def test_strings_have_java_methods(template: str, expected: str) -> None:
-    """research §2.3 (response-template.vm uses `.toString().contains(...)`) and §5.3
+    """(response-template.vm uses `.toString().contains(...)`) and §5.3
     (`.length()`); Java's String methods, `replaceAll` with `$1` groups."""
     assert render(template, s=" Joe@Example.COM ") == expected
 

@@ -88,7 +88,7 @@ def assert_internal_error(response: Any) -> None:
 
 def test_mock_reads_an_unquoted_status_key_and_answers_an_empty_body() -> None:
     """test_apigateway_integrations.snapshot.json, test_integration_mock_with_path_param
-    : `{statusCode: 200}`, `2\\d{2}` without templates → 200, body b""."""
+    Recorded: `{statusCode: 200}`, `2\\d{2}` without templates → 200, body b""."""
     integration = mock("{statusCode: 200}", {"2\\d{2}": answer(200)}, requestParameters={
         "integration.request.path.integrationPath": "method.request.path.testPath"})  # fmt: skip
     gw, client, _ = setup(("GET /{testPath}", integration))
@@ -172,7 +172,7 @@ RESPONSE_OVERRIDE_RESPONSE = """#set($statusOverride = $context.responseOverride
 def test_a_response_override_set_in_the_request_template_applies(with_template: bool) -> None:
     """test_apigateway_integrations.snapshot.json,
     test_integration_mock_with_response_override_in_request_template[True/False]
-    : 444 (no method response needed) and `foo: bar`; without a template, body b""."""
+    Recorded: 444 (no method response needed) and `foo: bar`; without a template, body b""."""
     template = RESPONSE_OVERRIDE_RESPONSE if with_template else None
     integration = mock(RESPONSE_OVERRIDE_REQUEST, {"2\\d{2}": answer(200, template)})
     gw, client, _ = setup(("GET /o", integration, {"method_responses": {200: {}}}))
@@ -270,7 +270,7 @@ def http(uri: str, **extra: Any) -> dict[str, Any]:
 
 def test_the_backend_gets_the_rendered_request_template() -> None:
     """[DG:api-gateway-mapping-template-reference]; test_input_body_formatting
-    : `$input.body` of an empty body is `{}`."""
+    Recorded: `$input.body` of an empty body is `{}`."""
     template = '{"name": "$input.path(\'$.name\')", "q": "$input.params(\'q\')"}'
     sqs_like = "Action=SendMessage&MessageBody=$input.body"
     gw, client, backend = setup(
@@ -289,7 +289,7 @@ def test_the_backend_gets_the_rendered_request_template() -> None:
 
 def test_http_responses_are_selected_by_the_backend_status_and_rendered() -> None:
     """test_apigateway_integrations.py, test_http_integration_status_code_selection
-    : `4\\d{2}` maps 404 to 400, 201 falls to the default 200;
+    Recorded: `4\\d{2}` maps 404 to 400, 201 falls to the default 200;
     test_http_integration_invoke_status_code_passthrough (§6): `$input.json('$')` renders the
     backend body (compact JSON)."""
     integration = http(
@@ -532,7 +532,7 @@ def test_lambda_errors_are_selected_by_their_error_message() -> None:
 
 def test_an_event_invocation_answers_the_default_response_with_an_empty_body() -> None:
     """test_apigateway_lambda.py, test_api_gateway_lambda_asynchronous_invocation
-    : `X-Amz-Invocation-Type: 'Event'` → 200, body b""."""
+    Recorded: `X-Amz-Invocation-Type: 'Event'` → 200, body b""."""
     integration = aws(
         requestParameters={"integration.request.header.X-Amz-Invocation-Type": "'Event'"},
         passthroughBehavior="WHEN_NO_TEMPLATES",

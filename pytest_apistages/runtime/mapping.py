@@ -43,6 +43,8 @@ def map_request(ctx: RequestContext, lambda_type: bool = False) -> Mapped:
     a header AWS refuses to map is the 500 AWS gives, before anything is called."""
     assert ctx.match is not None
     mapped = Mapped()
+    if not ctx.match.route.integration.request_parameters:
+        return mapped
     refused = _REFUSED | _REFUSED_BY_LAMBDA if lambda_type else _REFUSED
     for destination, source in ctx.match.route.integration.request_parameters.items():
         found = REQUEST_DESTINATION.match(destination)

@@ -58,7 +58,7 @@ def response(ctx: RequestContext) -> None:
         ctx.note("Endpoint response body before transformations: {}", short(answer.text),
                  level=DATA)  # fmt: skip
     try:
-        parsed = parse_proxy_response(json.loads(answer.text), _accepts_binary(ctx))
+        parsed = parse_proxy_response(answer.value, _accepts_binary(ctx))
     except MalformedProxyResponse as e:
         raise GatewayFailure(
             errors.INTEGRATION_FAILURE,

@@ -40,9 +40,11 @@ class FunctionError(Exception):
 
 @dataclass(frozen=True)
 class Answer:
-    """What Lambda handed back: the payload's JSON text, and whether it is an error object."""
+    """What Lambda handed back: the payload's JSON text and its value (a copy through JSON,
+    as API Gateway receives it), and the error when it is an error object."""
 
     text: str
+    value: Any
     error: FunctionError | None = None
 
 
@@ -120,10 +122,10 @@ def invoke(ctx: RequestContext, event: Any) -> Answer:
             {"errorMessage": f"{_timestamp(ctx)} {request_id} {message}"}, message
         )
     if error is not None:
-        return Answer(json.dumps(error.payload), error)
+        return _failed(error)
     try:
         text = json.dumps(result)
-        json.loads(text)
+        value = json.loads(text)
     except (TypeError, ValueError, OverflowError, RecursionError) as e:
         message = f"Unable to marshal response: {str(e)[:200]}"
         error = FunctionError(
@@ -131,7 +133,7 @@ def invoke(ctx: RequestContext, event: Any) -> Answer:
              "requestId": request_id, "stackTrace": []},
             f"Runtime.MarshalError: {message}",
         )  # fmt: skip
-        return Answer(json.dumps(error.payload), error)
+        return _failed(error)
     if len(text) > LAMBDA_RESPONSE_LIMIT:
         message = (
             f"Response payload size ({len(text)} bytes) exceeded maximum allowed payload size "
@@ -140,8 +142,12 @@ def invoke(ctx: RequestContext, event: Any) -> Answer:
         error = FunctionError(
             {"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"}, message
         )
-        return Answer(json.dumps(error.payload), error)
-    return Answer(text)
+        return _failed(error)
+    return Answer(text, value)
+
+
+def _failed(error: FunctionError) -> Answer:
+    return Answer(json.dumps(error.payload), error.payload, error)
 
 
 def _run_time(ctx: RequestContext, resolved: Resolved, started: float, event: Any) -> float:

@@ -741,3 +741,21 @@ def test_an_answer_fetched_before_a_flush_is_not_stored_after_it() -> None:
     assert caches.put("prod", ("k",), entry, flushes) is True
     assert caches.get("prod", ("k",), now=0.0)[0] == entry
     assert caches.get("dev", ("k",), now=0.0)[0] is None
+
+
+def test_a_cached_lambda_answer_keeps_its_trace_id() -> None:
+    """Only refusals given before the integration runs lack X-Amzn-Trace-Id; a cache hit is
+    the integration's answer replayed and carries one, as a Lambda answer does."""
+    from pytest_apistages import Gateway
+
+    gw = Gateway()
+    gw.functions.register("f", lambda event, context: {"statusCode": 200, "body": "ok"})
+    gw.api.put_route("GET /x", "f")
+    gw.deploy("prod")
+    gw.update_stage("prod", caching={"enabled": True, "ttl": 300})
+    client = gw.client("prod")
+
+    first, second = client.get("/x"), client.get("/x")
+
+    assert second.invocation.cache_hit
+    assert "X-Amzn-Trace-Id" in first.headers and "X-Amzn-Trace-Id" in second.headers

@@ -146,7 +146,7 @@ def _answers_with_trace_id(ctx: RequestContext) -> bool:
     the backend sent it (it passes through); Lambda and HTTP answers have it. A request refused
     before the integration is called has none (recorded for a refused header mapping's 500;
     the same for every refusal is our inference); a failed integration's answer has it."""
-    if ctx.match is None or not ctx.integrated:
+    if ctx.match is None or (ctx.failure is not None and not ctx.integrated):
         return False
     kind = ctx.match.route.integration.type
     if kind == "MOCK":

@@ -546,6 +546,22 @@ def test_an_event_invocation_answers_the_default_response_with_an_empty_body() -
     assert calls == [{}]
 
 
+def test_a_request_template_can_override_the_invocation_type() -> None:
+    """[DG:apigateway-override-request-response-parameters]: overrides apply after the whole
+    template ran, so one set in the template reaches the Lambda call like a mapping."""
+    template = '#set($context.requestOverride.header.X-Amz-Invocation-Type = "Event"){}'
+    integration = aws(
+        requestTemplates={"application/json": template}, responses={"default": answer(200)}
+    )
+    calls: list[Any] = []
+    _, client, _ = setup(("GET /later", integration), fn=recorder(calls))
+
+    response = client.get("/later")
+
+    assert (response.status_code, response.data) == (200, b"")
+    assert calls == [{}]
+
+
 def mapping_responses(event: Any, context: Any) -> Any:
     """lambda_mapping_responses.py of the recording."""
     error = int(event["body"]["httpStatus"]) >= 400

@@ -38,16 +38,10 @@ def request(ctx: RequestContext) -> None:
             f"Execution failed: pytest-apistages does not emulate the AWS service "
             f"{service.group('service')} ({target})",
         )
-    if integration.http_method not in (None, "POST"):
-        raise GatewayFailure(
-            errors.LAMBDA_NOT_POST,
-            f"Execution failed due to configuration error: Lambda integrations must use "
-            f"httpMethod POST, this one uses {integration.http_method}",
-        )
-    mapped = map_request(ctx, lambda_type=True)
-    headers = dict(mapped.headers) | overrides(ctx, "requestOverride", "header")
-    body = nonproxy.request_body(ctx)
     lambda_run.resolve(ctx, target)
+    mapped = map_request(ctx, lambda_type=True)
+    body = nonproxy.request_body(ctx)  # the template may override headers: read them after
+    headers = dict(mapped.headers) | overrides(ctx, "requestOverride", "header")
     if len(body) > lambda_run.LAMBDA_PAYLOAD_LIMIT:
         raise GatewayFailure(errors.REQUEST_TOO_LARGE, "Lambda request payload over 6 MB")
     try:
@@ -69,15 +63,15 @@ def call(ctx: RequestContext) -> None:
     if ctx.asynchronous:
         if answer.error is not None:
             ctx.note("Asynchronous invocation failed: {}", answer.error.detail)
-        ctx.result = EndpointResponse(202, [], b""), None
+        ctx.result = EndpointResponse(202, [], b"")
         return
     ctx.function_error = answer.error.payload if answer.error is not None else None
-    status = 200
-    ctx.result = EndpointResponse(status, [], answer.text.encode("utf-8")), answer.error
+    ctx.result = EndpointResponse(200, [], answer.text.encode("utf-8"))
 
 
 def response(ctx: RequestContext) -> None:
     """Lambda errors select by their errorMessage; a success takes the default response."""
-    endpoint, error = ctx.result
-    selector = None if error is None else str(error.payload.get("errorMessage", ""))
-    nonproxy.respond(ctx, selector, endpoint)
+    assert isinstance(ctx.result, EndpointResponse)
+    error = ctx.function_error
+    selector = None if error is None else str(error.get("errorMessage", ""))
+    nonproxy.respond(ctx, selector, ctx.result)

@@ -25,15 +25,8 @@ _EVENT_OVERHEAD = 64 * 1024
 def request(ctx: RequestContext) -> None:
     """Resolve the function (alias weights drawn here) and build its event."""
     assert ctx.match is not None
-    integration = ctx.match.route.integration
-    if integration.http_method not in (None, "POST"):
-        raise GatewayFailure(
-            errors.LAMBDA_NOT_POST,
-            f"Execution failed due to configuration error: Lambda integrations must use "
-            f"httpMethod POST, this one uses {integration.http_method}",
-        )
+    lambda_run.resolve(ctx, ctx.substitute(ctx.match.route.integration.target))
     map_request(ctx, lambda_type=True)  # AWS ignores the values, but refuses some headers
-    lambda_run.resolve(ctx, ctx.substitute(integration.target))
     ctx.event = build_event(ctx)
     if len(ctx.body) * 4 // 3 + _EVENT_OVERHEAD > lambda_run.LAMBDA_PAYLOAD_LIMIT:
         if len(json.dumps(ctx.event)) > lambda_run.LAMBDA_PAYLOAD_LIMIT:

@@ -50,7 +50,16 @@ class Answer:
 
 def resolve(ctx: RequestContext, reference: str) -> None:
     """The function a reference (after stage-variable substitution) names, drawn through its
-    alias weights; a missing one is a configuration error."""
+    alias weights; a missing one, or an httpMethod other than POST, is a configuration error
+    (AWS accepts the method when it is put, then fails each call: recorded)."""
+    assert ctx.match is not None
+    http_method = ctx.match.route.integration.http_method
+    if http_method not in (None, "POST"):
+        raise GatewayFailure(
+            errors.LAMBDA_NOT_POST,
+            f"Execution failed due to configuration error: Lambda integrations must use "
+            f"httpMethod POST, this one uses {http_method}",
+        )
     try:
         name, qualifier = parse_reference(reference)
         ctx.target = f"{name}:{qualifier}" if qualifier else name

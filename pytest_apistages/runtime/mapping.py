@@ -175,3 +175,10 @@ def map_response(
             name = f"x-amzn-Remapped-{name}"
         headers.append((name, value))
     return headers
+
+
+def replaced(headers: list[tuple[str, str]], by: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`headers` without the names `by` gives (whatever their case), then `by`: how mapped
+    values replace defaults and client headers, and overrides replace mapped ones."""
+    names = {name.lower() for name, _ in by}
+    return [(k, v) for k, v in headers if k.lower() not in names] + by

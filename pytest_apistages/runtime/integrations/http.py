@@ -29,7 +29,7 @@ from ..context import (
     RequestContext,
     UndefinedStageVariable,
 )
-from ..mapping import map_request
+from ..mapping import map_request, replaced
 from ..request import environ_for
 from ..templates import overrides
 from . import nonproxy
@@ -73,7 +73,7 @@ def request(ctx: RequestContext) -> None:
         overridden = overrides(ctx, "requestOverride", "querystring")
         query_pairs = [(k, v) for k, v in query_pairs if k not in overridden]
         query_pairs += list(overridden.items())
-        mapped.headers = _mapped_over(
+        mapped.headers = replaced(
             mapped.headers, list(overrides(ctx, "requestOverride", "header").items())
         )
     uri = _PATH_PARAMETER.sub(lambda m: params.get(m.group(1), m.group(0)), host_part)
@@ -87,7 +87,7 @@ def request(ctx: RequestContext) -> None:
     mapped_query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in query_pairs)
     if proxy:
         client = [(k, v) for k, v in ctx.headers if k.lower() not in _NOT_FORWARDED]
-        headers = _mapped_over(client, mapped.headers)
+        headers = replaced(client, mapped.headers)
         query = "&".join(q for q in (url.query, ctx.query_string, mapped_query) if q)
     else:
         # Recorded (test_http_integration_with_lambda[HTTP]): the backend gets API Gateway's
@@ -96,7 +96,7 @@ def request(ctx: RequestContext) -> None:
         content_type = ctx.header("Content-Type")
         if body and content_type:
             headers.append(("Content-Type", content_type))
-        headers = _mapped_over(headers, mapped.headers)
+        headers = replaced(headers, mapped.headers)
         query = "&".join(q for q in (url.query, mapped_query) if q)
     headers.append(("x-amzn-apigateway-api-id", ctx.api_id))
     if not any(k.lower() == "user-agent" for k, _ in headers):
@@ -214,14 +214,6 @@ def requests_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str | None
         previous = joined.get(key)
         joined[key] = f"{previous}, {value}" if previous is not None else value
     return joined
-
-
-def _mapped_over(
-    defaults: list[tuple[str, str]], mapped: list[tuple[str, str]]
-) -> list[tuple[str, str]]:
-    """The mapped headers, and the defaults they do not replace."""
-    names = {name.lower() for name, _ in mapped}
-    return [(k, v) for k, v in defaults if k.lower() not in names] + mapped
 
 
 def _response_headers(backend_headers: list[tuple[str, str]]) -> list[tuple[str, str]]:

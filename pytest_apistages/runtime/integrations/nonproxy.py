@@ -10,7 +10,7 @@ from ... import errors
 from ...model import IntegrationResponse
 from ...observe.logs import DATA
 from ..context import EndpointResponse, GatewayFailure, RequestContext
-from ..mapping import map_response
+from ..mapping import map_response, replaced
 from ..templates import (
     override_status,
     overrides,
@@ -86,15 +86,7 @@ def respond(ctx: RequestContext, selector: str | None, answer: EndpointResponse)
         text = answer.body.decode("utf-8", "replace") or "{}"
         body = render(ctx, template, text, "response").encode("utf-8")
     status = override_status(ctx) or response.status
-    headers = _with_overrides(headers, overrides(ctx, "responseOverride", "header"))
+    headers = replaced(headers, list(overrides(ctx, "responseOverride", "header").items()))
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.insert(0, ("Content-Type", media_type))
     ctx.status, ctx.response_headers, ctx.response_body = status, headers, body
-
-
-def _with_overrides(
-    headers: list[tuple[str, str]], overridden: dict[str, str]
-) -> list[tuple[str, str]]:
-    """Overrides win over mapped headers of the same name."""
-    names = {name.lower() for name in overridden}
-    return [(k, v) for k, v in headers if k.lower() not in names] + list(overridden.items())

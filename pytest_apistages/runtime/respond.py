@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -18,7 +19,6 @@ from ..observe.records import Invocation
 from ..vtl import java_text
 from .context import RequestContext
 from .mapping import context_value, request_value
-from .request import format_request_time
 from .templates import context_map
 
 RECORD_SINK_KEY = "apistages.record_sink"  # a list the invocation record is appended to
@@ -93,7 +93,7 @@ def render_response(
         ((k, v) for k, v in templates.items() if k.lower() == "application/json"),
         next(iter(templates.items())),
     )
-    context = _error_context(ctx, kind)
+    context = _error_context(ctx)
     body = _REFERENCE.sub(lambda m: _substituted(ctx, context, m), template or "")
     headers = [("Content-Type", media_type)]
     for destination, source in response.parameters.items():
@@ -104,16 +104,20 @@ def render_response(
     return status, headers, body.encode("utf-8")
 
 
-def _error_context(ctx: RequestContext, kind: errors.GatewayErrorKind) -> Any:
-    context = dict(context_map(ctx))
-    message = kind.message
-    context["error"] = {
+def _error_context(ctx: RequestContext) -> dict[str, Any]:
+    """`$context` for a gateway response template: the request's, with `error.*`."""
+    return {**context_map(ctx), "error": error_values(ctx)}
+
+
+def error_values(ctx: RequestContext) -> dict[str, Any]:
+    """`$context.error.*` for the request's failure (all null when it did not fail)."""
+    message = ctx.error_message
+    return {
         "message": message,
-        "messageString": json.dumps(message),
-        "responseType": kind.response_type,
+        "messageString": json.dumps(message) if message is not None else None,
+        "responseType": ctx.failure.kind.response_type if ctx.failure is not None else None,
         "validationErrorString": None,
     }
-    return context
 
 
 def _substituted(ctx: RequestContext, context: Any, found: re.Match[str]) -> str:
@@ -208,37 +212,15 @@ def _request_log(ctx: RequestContext) -> RequestLog:
 
 
 def context_variables(ctx: RequestContext) -> dict[str, Any]:
-    """The `$context` variables an access log may use, for one served request."""
+    """The `$context` variables an access log may use, for one served request: the request's
+    (as templates see them, flattened to `identity.sourceIp`), its error and its outcome."""
     record = ctx.record
     assert record is not None
-    route = ctx.match.route if ctx.match else None
-    key = ctx.api_key
+    values = _flattened(context_map(ctx))
+    values.update(_flattened({"error": error_values(ctx)}))
     integrated = ctx.integrated
-    return {
-        "accountId": ctx.account_id,
-        "apiId": ctx.api_id,
-        "deploymentId": record.deployment_id,
-        "domainName": ctx.host,
-        "domainPrefix": ctx.host.split(".")[0],
-        "extendedRequestId": ctx.extended_request_id,
-        "httpMethod": ctx.method,
+    values.update({
         "path": ctx.raw_path,
-        "protocol": ctx.protocol,
-        "requestId": ctx.request_id,
-        "requestTime": format_request_time(ctx.started),
-        "requestTimeEpoch": int(ctx.started * 1000),
-        "resourceId": ctx.resource_id if route else None,
-        "resourcePath": route.path if route else None,
-        "stage": ctx.stage_name,
-        "isCanaryRequest": "true" if ctx.canary else "false",
-        "identity.sourceIp": ctx.source_ip,
-        "identity.userAgent": ctx.header("User-Agent"),
-        "identity.apiKey": key.value if key else None,
-        "identity.apiKeyId": key.id if key else None,
-        "identity.caller": None,
-        "identity.user": None,
-        "identity.userArn": None,
-        "identity.accountId": None,
         "status": record.status,
         "responseLength": len(ctx.response_body),
         "responseLatency": round(record.latency_ms),
@@ -247,9 +229,23 @@ def context_variables(ctx: RequestContext) -> dict[str, Any]:
         "integrationStatus": ctx.integration_status,
         "integration.status": ctx.integration_status,
         "integration.integrationStatus": ctx.integration_status,
-        "error.responseType": record.error,
-        "error.message": ctx.error_message,
-        "error.messageString": f'"{ctx.error_message}"' if ctx.error_message else None,
         "xrayTraceId": None,
         "wafResponseCode": None,
-    }
+    })  # fmt: skip
+    return values
+
+
+_NOT_LOGGED = frozenset(("requestOverride", "responseOverride", "authorizer"))
+
+
+def _flattened(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """`{"identity": {"sourceIp": ip}}` as `{"identity.sourceIp": ip}`."""
+    flat: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in _NOT_LOGGED:
+            continue
+        if isinstance(value, Mapping):
+            flat.update(_flattened(value, f"{prefix}{name}."))
+        else:
+            flat[f"{prefix}{name}"] = value
+    return flat

@@ -127,6 +127,11 @@ def java_map(values: Mapping[str, Any]) -> str:
     return "{" + ", ".join(f"{k}={v}" for k, v in values.items()) + "}"
 
 
+def body_text(text: str) -> str:
+    """A body in a log line, cut at 1000 characters as AWS cuts the bodies it logs."""
+    return text if len(text) <= 1000 else text[:1000] + _TRUNCATED
+
+
 def truncated(message: str, room: int) -> str:
     """API Gateway truncates a log event over its size limit."""
     data = message.encode("utf-8")

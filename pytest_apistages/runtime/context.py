@@ -177,6 +177,11 @@ class RequestContext:
         self.log.append((level, template, args))
 
     @property
+    def data_traced(self) -> bool:
+        """Whether the method logs full requests and responses (dataTraceEnabled)."""
+        return self.settings is not None and self.settings.data_trace
+
+    @property
     def account_id(self) -> str:
         return self.services.account_id
 

@@ -89,7 +89,7 @@ def match_route(ctx: RequestContext) -> None:
     ctx.note("HTTP Method: {}, Resource Path: {}", ctx.method, ctx.path)
     ctx.note("Method request path: {}", ctx.match.path_parameters)
     ctx.note("Method request query string: {}", Deferred(query_map, ctx.query_string))
-    if ctx.settings.data_trace:
+    if ctx.data_traced:
         ctx.note("Method request headers: {}", dict(ctx.headers), level="DATA")
         body = ctx.body.decode("utf-8", "replace") if ctx.body else ""
         ctx.note("Method request body before transformations: {}", body, level="DATA")

@@ -47,7 +47,7 @@ def gateway_response(ctx: RequestContext) -> None:
         if _answers_with_trace_id(ctx):
             ctx.response_headers.append(("X-Amzn-Trace-Id", ctx.trace_id))
     if failure is None:
-        if ctx.settings is not None and ctx.settings.data_trace:
+        if ctx.data_traced:
             body = ctx.response_body.decode("utf-8", "replace")
             ctx.note("Method response body after transformations: {}", body, level=DATA)
             ctx.note("Method response headers: {}", dict(ctx.response_headers), level=DATA)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ... import errors
-from ...observe.logs import DATA
+from ...observe.logs import DATA, body_text
 from ..context import GatewayFailure, RequestContext
 from ..mapping import map_request
 from ..request import is_binary
@@ -31,7 +31,7 @@ def request(ctx: RequestContext) -> None:
     if len(ctx.body) * 4 // 3 + _EVENT_OVERHEAD > lambda_run.LAMBDA_PAYLOAD_LIMIT:
         if len(json.dumps(ctx.event)) > lambda_run.LAMBDA_PAYLOAD_LIMIT:
             raise GatewayFailure(errors.REQUEST_TOO_LARGE, "Lambda request payload over 6 MB")
-    if traced(ctx):
+    if ctx.data_traced:
         ctx.note("Endpoint request body after transformations: {}", json.dumps(ctx.event),
                  level=DATA)  # fmt: skip
 
@@ -47,8 +47,8 @@ def response(ctx: RequestContext) -> None:
     """What Lambda hands API Gateway is the result as JSON, checked as a proxy response."""
     answer = ctx.result
     assert isinstance(answer, lambda_run.Answer)
-    if traced(ctx):
-        ctx.note("Endpoint response body before transformations: {}", short(answer.text),
+    if ctx.data_traced:
+        ctx.note("Endpoint response body before transformations: {}", body_text(answer.text),
                  level=DATA)  # fmt: skip
     try:
         parsed = parse_proxy_response(answer.value, _accepts_binary(ctx))
@@ -66,17 +66,7 @@ def response(ctx: RequestContext) -> None:
     ctx.status, ctx.response_headers, ctx.response_body = parsed.status, parsed.headers, parsed.body
 
 
-def traced(ctx: RequestContext) -> bool:
-    """Whether the method logs full requests and responses (dataTraceEnabled)."""
-    return ctx.settings is not None and ctx.settings.data_trace
-
-
 def _accepts_binary(ctx: RequestContext) -> bool:
     assert ctx.deployment is not None
     accept = (ctx.header("Accept") or "").split(",")[0]
     return is_binary(accept, ctx.deployment.api.binary_media_types)
-
-
-def short(text: str) -> str:
-    """Logged text cut at 1000 characters, as AWS cuts the response body it logs."""
-    return text if len(text) <= 1000 else text[:1000] + " [TRUNCATED]"

@@ -8,7 +8,7 @@ import re
 
 from ... import errors
 from ...model import IntegrationResponse
-from ...observe.logs import DATA
+from ...observe.logs import DATA, body_text
 from ..context import EndpointResponse, GatewayFailure, RequestContext
 from ..mapping import map_response, replaced
 from ..templates import (
@@ -18,7 +18,6 @@ from ..templates import (
     request_template,
     response_template,
 )
-from .lambda_proxy import short, traced
 
 # An integration with no responses at all answers as if it had `default: 200` (our choice, so a
 # short form needs none; AWS would fail every call: no match and no default).
@@ -35,9 +34,9 @@ def request_body(ctx: RequestContext) -> bytes:
     else:
         text = ctx.body.decode("utf-8", "replace") or "{}"
         body = render(ctx, template, text, "request").encode("utf-8")
-    if traced(ctx):
+    if ctx.data_traced:
         ctx.note("Endpoint request body after transformations: {}",
-                 short(body.decode("utf-8", "replace")), level=DATA)  # fmt: skip
+                 body_text(body.decode("utf-8", "replace")), level=DATA)  # fmt: skip
     return body
 
 
@@ -61,9 +60,9 @@ def respond(ctx: RequestContext, selector: str | None, answer: EndpointResponse)
     assert ctx.match is not None
     route = ctx.match.route
     ctx.integration_status = answer.status
-    if traced(ctx):
+    if ctx.data_traced:
         ctx.note("Endpoint response body before transformations: {}",
-                 short(answer.body.decode("utf-8", "replace")), level=DATA)  # fmt: skip
+                 body_text(answer.body.decode("utf-8", "replace")), level=DATA)  # fmt: skip
     responses = route.integration.responses or _IMPLICIT
     response = select(responses, selector)
     if response is None:

@@ -19,7 +19,6 @@ from .clock import Clock
 from .diff import definition_changes
 from .draws import ID_ALPHABET, Draws
 from .errors import BadRequestError, NotFoundError, refused_at_the_caller, shown
-from .expressions import route_problems
 from .functions import Functions
 from .model import (
     DEFAULT_BURST,
@@ -92,23 +91,12 @@ class WorkingApi:
             method_parts["requestParameters"] = dict(request_parameters)
         if method_responses is not None:
             method_parts["methodResponses"] = {str(k): v for k, v in method_responses.items()}
-        if isinstance(integration, Integration):
-            method, path = parse_route_key(key)
-            route = Route(method, path, integration)
-            if method_parts:
-                route = route_from(key, {"integration": {"type": "MOCK"}, **method_parts},
-                                   "put_route")  # fmt: skip
-                route = replace(route, integration=integration)
-            for problem in route_problems(route):
-                raise BadRequestError(f"{'.'.join(problem.path)}: {problem.message}")
-        else:
-            data: Any = integration
-            if method_parts:
-                if isinstance(integration, Mapping) and "integration" in integration:
-                    data = {**integration, **method_parts}
-                else:
-                    data = {"integration": integration, **method_parts}
-            route = route_from(key, data, "put_route")
+        data: Any = integration
+        if isinstance(integration, Mapping) and "integration" in integration:
+            data = {**integration, **method_parts}
+        elif method_parts or isinstance(integration, Integration):
+            data = {"integration": integration, **method_parts}
+        route = route_from(key, data, "put_route")
         route = replace(
             route,
             api_key_required=route.api_key_required if api_key_required is None

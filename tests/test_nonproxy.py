@@ -683,3 +683,28 @@ def test_data_trace_logs_the_bodies_after_transformation() -> None:
         "Endpoint request body after transformations: "
     ]
     assert "Method response body after transformations: {}" in lambda_lines
+
+
+def test_an_integration_object_from_python_is_checked_as_a_mapping_is() -> None:
+    """put_route with a model Integration: the same refusal, located the same way."""
+    from pytest_apistages.model import Integration
+
+    integration = Integration(
+        "HTTP", f"{BACKEND}/x",
+        request_parameters={"integration.request.header.X": "method.request.header.Y"},
+    )  # fmt: skip
+    gw = Gateway()
+
+    with pytest.raises(ConfigError) as error:
+        gw.api.put_route("GET /x", integration)
+    route = gw.api.put_route(
+        "GET /x", integration, request_parameters={"method.request.header.Y": False}
+    )
+
+    assert str(error.value).startswith(
+        "put_route: GET /x.integration.requestParameters.integration.request.header.X: Invalid "
+        "mapping expression specified: Validation Result: warnings : [], errors : [Invalid "
+        "mapping expression parameter specified: method.request.header.Y]"
+    )
+    assert route.integration is integration
+    assert dict(route.request_parameters) == {"method.request.header.Y": False}

@@ -54,7 +54,10 @@ _MEDIA_TYPE = re.compile(r"^[\w.+*-]+/[\w.+*-]+$")
 
 def _integration(node: Node) -> Integration:
     """An integration in a short form (a URL, a function reference, a mapping of our keys) or
-    as AWS's own `x-amazon-apigateway-integration` object."""
+    as AWS's own `x-amazon-apigateway-integration` object (or one already made, from
+    `put_route`)."""
+    if isinstance(node.value, Integration):
+        return node.value
     if isinstance(node.value, str):
         text = node.string()
         if text.startswith(("http://", "https://")):
@@ -395,16 +398,16 @@ def _method_responses(node: Node) -> dict[int, tuple[str, ...]]:
 
 def _locate(node: Node, path: tuple[str, ...]) -> Node:
     """The node at a problem's key path, trying AWS's spelling and ours for each key (a short
-    form has no `integration` level)."""
-    for key in path:
+    form has no `integration` level); where the source has no such key, the path is named."""
+    for i, key in enumerate(path):
         if not isinstance(node.value, dict):
-            break
+            return Node(None, node.source, ".".join([node.path, *path[i:]]))
         spellings = (key, re.sub(r"(?<!^)([A-Z])", lambda m: "_" + m.group(1).lower(), key))
         found = next((s for s in spellings if s in node.value), None)
         if found is None:
             if key == "integration":
                 continue
-            return Node(None, node.source, ".".join([node.path, *path[path.index(key) :]]))
+            return Node(None, node.source, ".".join([node.path, *path[i:]]))
         node = node.child(found)
     return node
 

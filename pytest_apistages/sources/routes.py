@@ -48,7 +48,6 @@ _RESPONSE_KEYS = (
 _STATIC_MOCK_KEYS = ("status", "statusCode", "headers", "body")
 _NON_PROXY_KEYS = ("request_templates", "requestTemplates", "responses")
 _CACHE_KEY_PARAMETER = re.compile(r"^method\.request\.(querystring|header|path)\.[^.\s]+$")
-_METHOD_PARAMETER = re.compile(r"^method\.request\.(querystring|header|path)\.[a-zA-Z0-9._$-]+$")
 _MEDIA_TYPE = re.compile(r"^[\w.+*-]+/[\w.+*-]+$")
 
 

@@ -11,7 +11,6 @@ import re
 from ... import errors
 from ..context import EndpointResponse, GatewayFailure, RequestContext
 from ..mapping import map_request
-from ..templates import render, request_template
 from . import nonproxy
 
 # AWS reads the status leniently: `{statusCode: 200}` (as CDK writes it) works (recorded).
@@ -26,12 +25,9 @@ def request(ctx: RequestContext) -> None:
         return
     ctx.target = "MOCK"
     map_request(ctx)  # nothing is sent, but a refused mapping still fails
-    template = request_template(ctx, integration)
-    if template is None:
-        ctx.result = None  # no template: the default integration response answers
-        return
-    text = render(ctx, template, ctx.body.decode("utf-8", "replace") or "{}", "request")
-    ctx.result = _status(text)
+    rendered = nonproxy.transformed(ctx)  # no endpoint request: nothing is logged of it
+    # no template: the default integration response answers
+    ctx.result = None if rendered is None else _status(rendered.decode("utf-8", "replace"))
 
 
 def _status(text: str) -> int:

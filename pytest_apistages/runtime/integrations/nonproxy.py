@@ -24,16 +24,22 @@ from ..templates import (
 _IMPLICIT = (IntegrationResponse(200),)
 
 
-def request_body(ctx: RequestContext) -> bytes:
-    """The integration request's body: the Content-Type's template rendered over the
-    request, or (when passthrough allows) the request body as it came."""
+def transformed(ctx: RequestContext) -> bytes | None:
+    """The Content-Type's request template rendered over the request, or None when the body
+    passes through (a 415 where passthroughBehavior refuses that)."""
     assert ctx.match is not None
     template = request_template(ctx, ctx.match.route.integration)
     if template is None:
+        return None
+    text = ctx.body.decode("utf-8", "replace") or "{}"
+    return render(ctx, template, text, "request").encode("utf-8")
+
+
+def request_body(ctx: RequestContext) -> bytes:
+    """The integration request's body, as the endpoint gets it (and the log shows it)."""
+    body = transformed(ctx)
+    if body is None:
         body = ctx.body
-    else:
-        text = ctx.body.decode("utf-8", "replace") or "{}"
-        body = render(ctx, template, text, "request").encode("utf-8")
     if ctx.data_traced:
         ctx.note("Endpoint request body after transformations: {}",
                  body_text(body.decode("utf-8", "replace")), level=DATA)  # fmt: skip

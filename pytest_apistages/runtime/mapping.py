@@ -5,6 +5,7 @@ variables, literals), and the headers API Gateway drops or refuses once mapped."
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,8 +76,6 @@ def request_value(ctx: RequestContext, source: str) -> str | None:
     assert ctx.match is not None
     found = REQUEST_SOURCE.match(source)
     assert found is not None  # checked when the route was put
-    if found.group("literal") is not None:
-        return found.group("literal")
     where, name = found.group("where"), found.group("name")
     if where == "path":
         return ctx.match.path_parameters.get(name)
@@ -89,15 +88,13 @@ def request_value(ctx: RequestContext, source: str) -> str | None:
         return _single_or_joined(values, where.startswith("multi"))
     if found.group("whole") is not None and source.startswith("method.request.body"):
         return _body_value(ctx.body.decode("utf-8", "replace"), found.group("body"))
-    return _shared_value(ctx, found)
+    return shared_value(ctx, found)
 
 
 def response_value(ctx: RequestContext, source: str, answer: EndpointResponse) -> str | None:
     """A response mapping source's value, read from the integration's answer."""
     found = RESPONSE_SOURCE.match(source)
     assert found is not None  # checked when the route was put
-    if found.group("literal") is not None:
-        return found.group("literal")
     where, name = found.group("where"), found.group("name")
     if where is not None:
         lowered = name.lower()
@@ -110,13 +107,19 @@ def response_value(ctx: RequestContext, source: str, answer: EndpointResponse) -
             # a Lambda custom error: the JSON inside errorMessage is read as an object
             return _body_value(json.dumps(_unpacked_error(text)), path)
         return _body_value(text, path)
-    return _shared_value(ctx, found)
+    return shared_value(ctx, found)
 
 
-def _shared_value(ctx: RequestContext, found: Any) -> str | None:
+def shared_value(
+    ctx: RequestContext, found: re.Match[str], context: Mapping[str, Any] | None = None
+) -> str | None:
+    """What every kind of mapping reads alike: a `'literal'`, a stage variable, a context
+    variable (from `context`, or the request's `$context`)."""
+    if found.group("literal") is not None:
+        return found.group("literal")
     if found.group("variable") is not None:
         return ctx.variables.get(found.group("variable"))
-    value = context_value(context_map(ctx), found.group("context"))
+    value = context_value(context_map(ctx) if context is None else context, found.group("context"))
     return None if value is None else vtl.java_text(value)
 
 

@@ -18,7 +18,7 @@ from ..observe.logs import DATA, ERROR, INFO, RequestLog, log_group_name
 from ..observe.records import Invocation
 from ..vtl import java_text
 from .context import RequestContext
-from .mapping import context_value, request_value
+from .mapping import context_value, request_value, shared_value
 from .templates import context_map
 
 RECORD_SINK_KEY = "apistages.record_sink"  # a list the invocation record is appended to
@@ -133,16 +133,10 @@ def _substituted(ctx: RequestContext, context: Any, found: re.Match[str]) -> str
 def _gateway_value(ctx: RequestContext, context: Any, source: str) -> str | None:
     found = GATEWAY_SOURCE.match(source)
     assert found is not None  # checked when the response was put
-    if found.group("literal") is not None:
-        return found.group("literal")
-    if found.group("variable") is not None:
-        return ctx.variables.get(found.group("variable"))
-    if found.group("context") is not None:
-        value = context_value(context, found.group("context"))
-        return None if value is None else java_text(value)
-    if ctx.match is None:  # no route: no method request parameters
-        return None
-    return request_value(ctx, source)
+    if found.group("where") is None:
+        return shared_value(ctx, found, context)
+    # no route matched: no method request parameters
+    return request_value(ctx, source) if ctx.match is not None else None
 
 
 def _answers_with_trace_id(ctx: RequestContext) -> bool:

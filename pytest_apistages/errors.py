@@ -90,13 +90,17 @@ class NotFoundError(ApiStagesError):
 class ConfigError(ApiStagesError):
     """A mistake in a config file or dict, located by file and key path, with the fix."""
 
-    def __init__(self, source: str, key: str, problem: str, fix: str = "") -> None:
+    def __init__(
+        self, source: str, key: str, problem: str, fix: str = "", *, line: int | None = None
+    ) -> None:
         self.source = source
         self.key = key
         self.problem = problem
         self.fix = fix
+        self.line = line  # in `source`, where it has lines (a template read from YAML or JSON)
         self.detail = ""  # e.g. the traceback of a handler module that failed to import
-        where = f"{source}: {key}" if key else source
+        where = f"{source}:{line}" if line is not None else source
+        where = f"{where}: {key}" if key else where
         message = f"{where}: {problem}"
         if fix:
             message += f" ({fix})"

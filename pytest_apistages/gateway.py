@@ -49,7 +49,8 @@ from .runtime.context import Served, Services
 from .runtime.integrations.http import Backends
 from .runtime.limits import Limiter
 from .settings import method_settings_key, updated_settings
-from .sources.config import CURRENT, LoadedConfig, load_dict, load_file
+from .sources.config import CURRENT, LoadedConfig
+from .sources.load import load_dict, load_file
 from .sources.responses import gateway_response_from, unknown_type
 from .sources.routes import route_from
 from .usage import ApiKeys, Throttle, UsagePlans, throttle_from
@@ -206,9 +207,18 @@ class Gateway:
     # -- construction ------------------------------------------------------------------------
 
     @classmethod
-    def from_file(cls, path: str | Path, *, seed: int = 0) -> Gateway:
-        """Build a gateway from an `apistages.yaml` file (errors name file, key and fix)."""
-        return cls.from_config(load_file(path), seed=seed)
+    def from_file(
+        cls,
+        path: str | Path,
+        *,
+        seed: int = 0,
+        parameters: Mapping[str, Any] | None = None,
+        api: str | None = None,
+    ) -> Gateway:
+        """Build a gateway from `apistages.yaml`, a CloudFormation or SAM template or an
+        OpenAPI file (told apart by content). `parameters` override a template's Parameters;
+        `api` picks its REST API by logical id. Errors name file, key (line) and fix."""
+        return cls.from_config(load_file(path, parameters=parameters, api=api), seed=seed)
 
     @classmethod
     def from_dict(

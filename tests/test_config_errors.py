@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from pytest_apistages import ConfigError, Gateway, Integration
-from pytest_apistages.sources.config import load_file
+from pytest_apistages.sources.load import load_file
 
 
 class Contains(str):

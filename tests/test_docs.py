@@ -77,7 +77,7 @@ def test_readme_python_example_runs():
 
 def test_readme_error_examples_are_real_messages(example_copy):
     from pytest_apistages import ConfigError
-    from pytest_apistages.sources.config import load_file
+    from pytest_apistages.sources.load import load_file
 
     path = example_copy / "apistages.yaml"
     source = path.read_text()

@@ -18,7 +18,8 @@ from ..errors import ApiStagesError, ConfigError, did_you_mean  # noqa: E402
 from ..gateway import Gateway  # noqa: E402
 from ..live import STAGE_PLACEHOLDER, LiveStageClient, check_base_url, skip_live  # noqa: E402
 from ..observe.records import DEFAULT_MAX_RECORDS, MAX_RECORDS_LIMIT  # noqa: E402
-from ..sources.config import LoadedConfig, load_file  # noqa: E402
+from ..sources.config import LoadedConfig  # noqa: E402
+from ..sources.load import load_file  # noqa: E402
 from . import hookspecs  # noqa: E402
 from .summary import RunSummary  # noqa: E402
 

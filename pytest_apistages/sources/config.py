@@ -1,21 +1,16 @@
-"""`apistages.yaml` (or a dict of the same shape) to a `Gateway`, with every mistake reported as a
-`ConfigError` that names the file, the key path, the bad value and the fix.
+"""The config's shape (`apistages.yaml`, or what a template was translated to) validated into a
+`LoadedConfig`, with every mistake reported as a `ConfigError` that names the file, the key
+path, the bad value and the fix.
 
 Loading (parse, validate, import handlers) happens once; `Gateway.from_config` then makes as
 many fresh gateways of it as the tests need, cheaply."""
 
 from __future__ import annotations
 
-import difflib
-import importlib
-import importlib.machinery
 import re
-import sys
-import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from ..errors import ConfigError, shown
@@ -32,7 +27,8 @@ from ..model import (
 from ..observe.records import DEFAULT_MAX_RECORDS, MAX_RECORDS_LIMIT
 from ..settings import updated_settings
 from ..usage import ApiKeys, UsagePlans, throttle_from
-from .nodes import Node, one_of, read_yaml, scalar_text, show_value
+from .code import handler_from_folder, handler_from_inline, import_handler
+from .nodes import Node, one_of, scalar_text, show_value
 from .responses import gateway_responses_from
 from .routes import routes_from
 
@@ -92,34 +88,16 @@ class LoadedConfig:
     usage_plans: tuple[tuple[str, dict[str, Any]], ...] = ()
     account_throttling: dict[str, Any] | None = None
     max_records: int = DEFAULT_MAX_RECORDS
+    notices: tuple[str, ...] = ()  # what a template declares that is not emulated
 
     @property
     def stage_names(self) -> list[str]:
         return [s.name for s in self.stages]
 
 
-def load_file(path: str | Path, *, shown_as: str | None = None) -> LoadedConfig:
-    """Load a config file; errors name it `shown_as` (default: the path as given)."""
-    path = Path(path)
-    source = shown_as or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            source, "", "file not found", "create it or pass --apistages-config"
-        ) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(source, "", f"cannot read the file: {e}") from None
-    return _checked(read_yaml(text, source), path.parent)
-
-
-def load_dict(data: Mapping[str, Any], base_dir: Path = Path(".")) -> LoadedConfig:
-    root = Node(dict(data) if isinstance(data, Mapping) else data, "config")
-    return _checked(root, base_dir)
-
-
-def _checked(root: Node, base_dir: Path) -> LoadedConfig:
-    """Load; a value the checks did not foresee is still one ConfigError, never a traceback."""
+def checked(root: Node, base_dir: Path) -> LoadedConfig:
+    """Validate a config (ours, or a template translated to its shape) and import its
+    handlers; a value the checks did not foresee is still one ConfigError, never a traceback."""
     try:
         return _load(root, base_dir)
     except ConfigError:
@@ -181,7 +159,7 @@ def _load(root: Node, base_dir: Path) -> LoadedConfig:
         for fn_name, node in top.get("functions", Node({}, root.source)).mapping().items()
     )
     backends = {
-        _backend_host(host, node): _import(node, base_dir, what="WSGI app")
+        _backend_host(host, node): import_handler(node, base_dir, what="WSGI app")
         for host, node in top.get("backends", Node({}, root.source)).mapping().items()
     }
     if "stages" not in top or not top["stages"].value:
@@ -312,14 +290,27 @@ def _function(name: str, node: Node, base_dir: Path) -> _FunctionSpec:
         raise node.error(
             f"invalid function name {shown(name)}", "use 1-64 letters, digits, '-' or '_'"
         )
-    entries = node.mapping(("handler", "environment", "timeout", "memory", "versions", "aliases"))
+    entries = node.mapping(
+        ("handler", "code", "inline_code", "environment", "timeout", "memory", "versions",
+         "aliases")
+    )  # fmt: skip
     if "handler" not in entries:
         raise node.error("missing 'handler'", "add handler: package.module:function")
-    handler = _import(entries["handler"], base_dir, what="handler")
     environment = {
         _env_name(key, value): _env_value(value)
         for key, value in entries.get("environment", Node({}, "")).mapping().items()
     }
+    code = one_of(entries, "code", "inline_code")
+    if code is None:
+        handler = import_handler(entries["handler"], base_dir, what="handler")
+    elif "code" in entries:  # a Lambda package's folder and AWS's `module.function`
+        handler = handler_from_folder(
+            entries["handler"], base_dir / code.string(), entries["handler"].string(), environment
+        )
+    else:
+        handler = handler_from_inline(
+            entries["handler"], code.string(), entries["handler"].string(), name, environment
+        )
     timeout = entries["timeout"].number(1, 900, " seconds") if "timeout" in entries else 3.0
     memory = entries["memory"].integer(128, 10240, " MB") if "memory" in entries else 128
     versions: dict[str, tuple[Callable[..., Any], str]] = {}
@@ -331,12 +322,17 @@ def _function(name: str, node: Node, base_dir: Path) -> _FunctionSpec:
             )
         if isinstance(spec.value, dict):
             parts = spec.mapping(("handler", "description"))
-            if "handler" not in parts:
+            if "handler" not in parts and code is None:
                 raise spec.error("missing 'handler'")
-            description = parts["description"].string() if "description" in parts else ""
-            versions[version] = (_import(parts["handler"], base_dir, what="handler"), description)
+            description = str(parts["description"].value or "") if "description" in parts else ""
+            versions[version] = (
+                import_handler(parts["handler"], base_dir, what="handler")
+                if "handler" in parts
+                else handler,  # a template's version: the function's code, published
+                description,
+            )
         else:
-            versions[version] = (_import(spec, base_dir, what="handler"), "")
+            versions[version] = (import_handler(spec, base_dir, what="handler"), "")
     # Aliases are checked by a scratch registry: the same rules as gw.functions.set_alias.
     scratch = Functions("us-east-1", "123456789012")
     scratch.register(name, handler)
@@ -447,103 +443,3 @@ def _boolean(node: Node) -> bool:
     if not isinstance(node.value, bool):
         raise node.error(f"expected true or false, got {show_value(node.value)}")
     return node.value
-
-
-# Handler modules a config imported from its own folder: name -> (that folder, the module).
-_IMPORTED_BY: dict[str, tuple[Path, ModuleType]] = {}
-
-
-def _import_failed(node: Node, module_name: str, error: BaseException) -> ConfigError:
-    """The user's code raised while its module was imported: say where, in one line; the
-    whole traceback rides along for `pytest -v` and `--full-trace`."""
-    frames = [
-        frame
-        for frame in traceback.extract_tb(error.__traceback__)
-        if "importlib" not in frame.filename and not frame.filename.startswith("<frozen")
-    ]
-    where = ""
-    if isinstance(error, SyntaxError) and error.filename:
-        where = f" at {error.filename}:{error.lineno}"
-    elif frames:
-        where = f" at {frames[-1].filename}:{frames[-1].lineno} ({(frames[-1].line or '')[:80]})"
-    failed = node.error(
-        f"importing {shown(module_name)} failed: {type(error).__name__}: {str(error)[:300]}{where}"
-    )
-    failed.detail = "".join(traceback.format_exception(error))
-    return failed
-
-
-def _imported_elsewhere(module: ModuleType, module_name: str, folder: Path) -> str | None:
-    """Where `module_name` comes from, when another config imported it from its folder although
-    this config's folder has its own: the second API would run the first one's code. A module
-    installed, or earlier on sys.path, wins as it does in any Python program."""
-    owner = _IMPORTED_BY.get(module_name)
-    if owner is not None and owner[1] is module:
-        if owner[0] != folder and _own_module(module_name, folder) is not None:
-            return str(getattr(module, "__file__", None) or owner[0])
-        return None
-    origin = _own_module(module_name, folder)
-    loaded = getattr(module, "__file__", None)
-    if origin is not None and loaded is not None and Path(loaded).resolve() == origin:
-        _IMPORTED_BY[module_name] = (folder, module)
-    return None
-
-
-def _own_module(module_name: str, folder: Path) -> Path | None:
-    """The file `module_name` would be imported from in `folder`, if it is there."""
-    locations = [str(folder)]
-    spec = None
-    for part in module_name.split("."):
-        spec = importlib.machinery.PathFinder.find_spec(part, locations)
-        if spec is None:
-            return None
-        locations = list(spec.submodule_search_locations or ())
-    if spec is None or spec.origin is None or not spec.has_location:
-        return None
-    return Path(spec.origin).resolve()
-
-
-def _import(node: Node, base_dir: Path, what: str) -> Any:
-    """`package.module:attribute`, importable from the config's folder."""
-    spec = node.string(
-        re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$"),
-        f"write the {what} as package.module:attribute",
-    )
-    module_name, _, attribute = spec.partition(":")
-    folder = str(base_dir.resolve())
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    try:
-        target: Any = importlib.import_module(module_name)
-    except ImportError as e:
-        if e.name == module_name.split(".")[0] or e.name == module_name:
-            raise node.error(
-                f"cannot import module {shown(module_name)}: {e}",
-                f"modules are imported from the config's folder {base_dir}",
-            ) from None
-        raise _import_failed(node, module_name, e) from None
-    except Exception as e:
-        raise _import_failed(node, module_name, e) from None
-    elsewhere = _imported_elsewhere(target, module_name, Path(folder))
-    if elsewhere is not None:
-        raise node.error(
-            f"module {shown(module_name)} is already imported from {elsewhere}, not from this "
-            "config's "
-            f"folder {base_dir}",
-            "Python imports a module name once per process: give the two modules distinct "
-            "names (e.g. put the handlers in a package named after the API)",
-        )
-    for part in attribute.split("."):
-        if not hasattr(target, part):
-            names = [n for n in dir(target) if not n.startswith("_")]
-            close = difflib.get_close_matches(part, names, n=1)
-            raise node.error(
-                f"{shown(module_name)} has no attribute {shown(part)}",
-                f"did you mean {shown(close[0])}?"
-                if close
-                else f"it defines: {', '.join(names[:10])}",
-            )
-        target = getattr(target, part)
-    if not callable(target):
-        raise node.error(f"{spec} is not callable ({type(target).__name__})", f"point at a {what}")
-    return target

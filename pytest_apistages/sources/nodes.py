@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -56,23 +57,78 @@ class Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-class Node:
-    """A value in the config and where it is, so every error can say file and key path."""
+@dataclass(frozen=True)
+class Place:
+    """Where a value came from when a template was translated into the config's shape: the
+    file, the value's key path there, and that file's line of each key path (when it has
+    lines), so an error names the template's own key and line, not the translation's."""
 
-    def __init__(self, value: Any, source: str, path: str = "") -> None:
+    source: str
+    path: str
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+
+def child_path(path: str, key: str | int) -> str:
+    """The key path of `key` under `path`: `a.b`, `a[0]` (one spelling, used everywhere)."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def line_of(lines: Mapping[str, int], path: str) -> int | None:
+    """The line of `path`, or of its nearest ancestor that has one."""
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    return None
+
+
+def located_error(
+    source: str,
+    path: str,
+    problem: str,
+    fix: str = "",
+    places: Mapping[str, Place | None] | None = None,
+) -> ConfigError:
+    """A ConfigError at `path`, named where the value really is: the template place of its
+    nearest translated ancestor, if any, else `source` itself."""
+    if places:
+        owners = [p for p in places if path == p or path.startswith((f"{p}.", f"{p}[")) or not p]
+        place = places[max(owners, key=len)] if owners else None
+        if place is not None:
+            owner = max(owners, key=len)
+            rest = path[len(owner) :]
+            if not owner and rest and not rest.startswith("["):
+                rest = f".{rest}"
+            key = f"{place.path}{rest}" if place.path else rest.lstrip(".")
+            return ConfigError(place.source, key, problem, fix, line=line_of(place.lines, key))
+    return ConfigError(source, path, problem, fix)
+
+
+class Node:
+    """A value in the config and where it is, so every error can say file and key path.
+    `places` (shared by a whole tree) maps the key paths that a template translated to where
+    they came from."""
+
+    def __init__(
+        self,
+        value: Any,
+        source: str,
+        path: str = "",
+        places: Mapping[str, Place | None] | None = None,
+    ) -> None:
         self.value = value
         self.source = source
         self.path = path
+        self.places = places
 
     def child(self, key: str | int) -> Node:
-        if isinstance(key, int):
-            path = f"{self.path}[{key}]"
-        else:
-            path = f"{self.path}.{key}" if self.path else str(key)
-        return Node(self.value[key], self.source, path)
+        return Node(self.value[key], self.source, child_path(self.path, key), self.places)
 
     def error(self, problem: str, fix: str = "") -> ConfigError:
-        return ConfigError(self.source, self.path, problem, fix)
+        return located_error(self.source, self.path, problem, fix, self.places)
 
     def mapping(self, allowed: tuple[str, ...] | None = None) -> dict[str, Node]:
         """The entries of a mapping; unknown keys are errors with a suggestion."""
@@ -133,7 +189,7 @@ class Node:
             yield
         except (BadRequestError, NotFoundError) as e:
             path, problem = _rekeyed(self.path, str(e))
-            raise ConfigError(self.source, path, problem, "") from None
+            raise located_error(self.source, path, problem, "", self.places) from None
 
 
 # A key path inside a control-plane message: dotted segments, a segment being a word (with

@@ -391,7 +391,7 @@ def _method_responses(node: Node) -> dict[int, tuple[str, ...]]:
                     "use method.response.header.NAME",
                 )
             headers.append(header.group(1))
-        out[parse_status(Node(str(status), entry.source, entry.path))] = tuple(headers)
+        out[parse_status(Node(str(status), entry.source, entry.path, entry.places))] = tuple(headers)
     return out
 
 
@@ -400,13 +400,13 @@ def _locate(node: Node, path: tuple[str, ...]) -> Node:
     form has no `integration` level); where the source has no such key, the path is named."""
     for i, key in enumerate(path):
         if not isinstance(node.value, dict):
-            return Node(None, node.source, ".".join([node.path, *path[i:]]))
+            return Node(None, node.source, ".".join([node.path, *path[i:]]), node.places)
         spellings = (key, re.sub(r"(?<!^)([A-Z])", lambda m: "_" + m.group(1).lower(), key))
         found = next((s for s in spellings if s in node.value), None)
         if found is None:
             if key == "integration":
                 continue
-            return Node(None, node.source, ".".join([node.path, *path[i:]]))
+            return Node(None, node.source, ".".join([node.path, *path[i:]]), node.places)
         node = node.child(found)
     return node
 

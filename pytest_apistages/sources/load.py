@@ -1,0 +1,169 @@
+"""One entry point for every source of an API: `apistages.yaml` (optionally naming a template
+as its `source:`), a CloudFormation or SAM template (YAML with CloudFormation's tags, or
+JSON; `cdk synth` output too), or an OpenAPI 3 / Swagger 2 file. The kind is told from the
+content; each becomes the config's shape (a `Spec`) and is validated once, by `checked`."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from .cloudformation import read_cloudformation
+from .config import LoadedConfig, checked
+from .nodes import Node, Place, read_yaml
+from .openapi import is_openapi, read_openapi
+from .sam import is_sam, transformed
+from .spec import Spec, merged
+from .template import Template, read_template
+
+DEFAULT_STAGE = "dev"  # an OpenAPI file alone names no stage (and no basePath names one)
+_SOURCE_KEYS = ("source", "parameters", "imports")
+
+
+def load_file(
+    path: str | Path,
+    *,
+    shown_as: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    api: str | None = None,
+) -> LoadedConfig:
+    """Load any source of an API; errors name it `shown_as` (default: the path as given).
+    `parameters` override a template's Parameters; `api` picks its REST API by logical id."""
+    path = Path(path)
+    source = shown_as or str(path)
+    text = _read(path, source, "create it or pass --apistages-config")
+    data, lines = _parsed(text, source)
+    if _kind(data) == "config":
+        root = read_yaml(text, source)  # our file: the strict reader, no CloudFormation tags
+        return _with_source(root, path.parent, parameters or {}, api)
+    spec = _translated(data, lines, source, path.parent, dict(parameters or {}), api)
+    return _loaded(spec, path.parent)
+
+
+def load_dict(data: Mapping[str, Any], base_dir: Path = Path(".")) -> LoadedConfig:
+    root = Node(dict(data) if isinstance(data, Mapping) else data, "config")
+    return _with_source(root, base_dir, {}, None)
+
+
+def _read(path: Path, source: str, fix: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(source, "", "file not found", fix) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(source, "", f"cannot read the file: {e}") from None
+
+
+def _parsed(text: str, source: str) -> tuple[Any, dict[str, int]]:
+    """The content, read the way templates are (CloudFormation's tags allowed); our own file
+    is read again strictly once it is known to be ours."""
+    try:
+        return read_template(text, source)
+    except ConfigError:
+        return read_yaml(text, source).value, {}  # our reader's message, if it fails too
+
+
+def _kind(data: Any) -> str:
+    if isinstance(data, dict) and ("Resources" in data or "AWSTemplateFormatVersion" in data):
+        return "sam" if is_sam(data) else "cloudformation"
+    if is_openapi(data):
+        return "openapi"
+    return "config"  # anything else: the config's checks say what is wrong, in its words
+
+
+def _translated(
+    data: Any,
+    lines: Mapping[str, int],
+    source: str,
+    base_dir: Path,
+    parameters: dict[str, Any],
+    api: str | None,
+    *,
+    imports: Mapping[str, Any] | None = None,
+    region: str = "us-east-1",
+    account_id: str = "123456789012",
+) -> Spec:
+    """A template or OpenAPI file in the config's shape (not yet validated)."""
+    spec = Spec(source)
+    if is_openapi(data):
+        stage = read_openapi(data, spec, Place(source, "", lines))
+        spec.put(["stages"], {stage or DEFAULT_STAGE: {}}, Place(source, "", lines))
+        spec.default_stages = True
+        return spec
+    stack_name = str(parameters.pop("AWS::StackName", "apistages"))
+    folders: dict[str, Path] = {}
+    if is_sam(data):
+        data, folders = transformed(
+            data, source, base_dir=base_dir, parameters=parameters, region=region,
+            account_id=account_id, lines=lines,
+        )  # fmt: skip
+    template = Template(
+        data, source, lines=lines, base_dir=base_dir, parameters=parameters, imports=imports,
+        region=region, account_id=account_id, stack_name=stack_name,
+    )  # fmt: skip
+    read_cloudformation(template, spec, api=api, code_folders=folders)
+    return spec
+
+
+def _with_source(
+    root: Node, base_dir: Path, parameters: Mapping[str, Any], api: str | None
+) -> LoadedConfig:
+    """Our config, over the template its `source:` names (if it names one)."""
+    top = root.value
+    if not isinstance(top, dict) or "source" not in top:
+        for key in ("parameters", "imports"):
+            if isinstance(top, dict) and key in top:
+                raise root.child(key).error(
+                    f"'{key}' applies to a template", "name the template with source: template.yaml"
+                )
+        return checked(root, base_dir)
+    entries = root.mapping()
+    given = entries["source"]
+    if isinstance(given.value, dict):
+        parts = given.mapping(("path", "api"))
+        if "path" not in parts:
+            raise given.error("missing 'path'", "write source: {path: template.yaml, api: MyApi}")
+        file_node, chosen = parts["path"], (parts["api"].string() if "api" in parts else None)
+    else:
+        file_node, chosen = given, None
+    file = base_dir / file_node.string()
+    text = _read(file, str(file), "the path is relative to this config's folder")
+    shown = file_node.string()
+    data, lines = _parsed(text, shown)
+    if _kind(data) == "config":
+        raise file_node.error(
+            "a source is a template or an OpenAPI file, not another apistages.yaml"
+        )
+    values: dict[str, Any] = {}
+    if "parameters" in entries:
+        for name, value in entries["parameters"].mapping().items():
+            values[name] = value.value if isinstance(value.value, list) else str(value.value)
+    values.update(parameters)
+    imports = entries["imports"].mapping() if "imports" in entries else {}
+    settings = (
+        entries["api"].value if "api" in entries and isinstance(entries["api"].value, dict) else {}
+    )
+    spec = _translated(
+        data, lines, shown, file.parent, values, api or chosen,
+        imports={name: node.value for name, node in imports.items()},
+        region=str(settings.get("region", "us-east-1")),
+        account_id=str(settings.get("account_id", "123456789012")),
+    )  # fmt: skip
+    own = {key: value for key, value in top.items() if key not in _SOURCE_KEYS}
+    if spec.default_stages and "stages" in own:
+        spec.data.pop("stages")
+    for name, error in spec.pending.items():
+        if name not in (own.get("functions") or {}):
+            raise error
+    spec.pending.clear()
+    return _loaded(merged(spec, own, root.source), base_dir)
+
+
+def _loaded(spec: Spec, base_dir: Path) -> LoadedConfig:
+    for error in spec.pending.values():
+        raise error
+    loaded = checked(spec.node(), base_dir)
+    return dataclasses.replace(loaded, notices=tuple(spec.notices))

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from importlib import metadata
+from pathlib import Path
 
-from .errors import ConfigError
+import yaml
+
+from .errors import ConfigError, NotFoundError
 from .functions import FunctionNotFound
 from .gateway import Gateway
 from .model import ALL_METHODS
 from .sources.config import load_file
+from .sources.export import openapi_document
 
 
 def _version() -> str:
@@ -29,7 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("config", nargs="?", default="apistages.yaml")
     routes = commands.add_parser("routes", help="list each stage's routes and where they go")
     routes.add_argument("config", nargs="?", default="apistages.yaml")
+    _add_export(commands)
     args = parser.parse_args(argv)
+    if args.command == "export":
+        return export(args.config, args.stage, args.output, args.format)
     try:
         loaded = load_file(args.config)
         gateway = Gateway.from_config(loaded)
@@ -58,6 +66,60 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{stage.name} (deployment {deployment.id}):")
         for key, route in deployment.api.routes.items():
             print(f"  {key:<32} {route.integration.describe()}")
+    return 0
+
+
+def _add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "export",
+        help="write the API a stage serves as an OpenAPI 3.0 document",
+        description="Write the deployment a stage serves as an OpenAPI 3.0.1 document with API "
+        "Gateway's extensions, in the shape API Gateway's own export writes: it imports into "
+        "API Gateway, or back into a config.",
+    )
+    parser.add_argument(
+        "config", nargs="?", default="apistages.yaml", help="the config file (default: %(default)s)"
+    )
+    parser.add_argument("--stage", required=True, help="the stage whose deployment is exported")
+    parser.add_argument(
+        "--output", metavar="FILE", help="write the document to FILE (default: standard output)"
+    )
+    parser.add_argument(
+        "--format", choices=("yaml", "json"), default="yaml", help="default: %(default)s"
+    )
+
+
+def export(config: str, stage: str, output: str | None, fmt: str) -> int:
+    """`apistages export`: 0, or 2 with one line on stderr for a config, stage or file error."""
+    try:
+        gateway = Gateway.from_file(config)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        served = gateway.stage(stage)
+    except NotFoundError:
+        known = ", ".join(gateway.stages) or "none"
+        print(f"error: {config} has no stage {stage!r} (stages: {known})", file=sys.stderr)
+        return 2
+    api = gateway.deployment(served.deployment_id).api
+    document = openapi_document(
+        api, title=api.name, stage=stage, region=gateway.region, api_id=gateway.api_id,
+        account_id=gateway.functions.account_id,
+    )  # fmt: skip
+    if fmt == "json":
+        text = json.dumps(document, indent=2) + "\n"
+    else:
+        text = yaml.safe_dump(document, sort_keys=False)
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as e:
+        print(f"error: cannot write {output}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    print(f"{output}: stage {stage}, {len(api.routes)} routes in {len(document['paths'])} paths")
     return 0
 
 

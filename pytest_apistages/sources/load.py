@@ -13,11 +13,11 @@ from typing import Any
 from ..errors import ConfigError
 from .cloudformation import read_cloudformation
 from .config import LoadedConfig, checked
-from .nodes import Node, Place, read_yaml
+from .nodes import Node, Place, child_path, line_of, read_yaml
 from .openapi import is_openapi, read_openapi
-from .sam import is_sam, transformed
+from .sam import SAM_TRANSFORM, is_sam, transformed
 from .spec import Spec, merged
-from .template import Template, read_template
+from .template import TAGS, Template, read_template
 
 DEFAULT_STAGE = "dev"  # an OpenAPI file alone names no stage (and no basePath names one)
 _SOURCE_KEYS = ("source", "parameters", "imports")
@@ -59,11 +59,18 @@ def _read(path: Path, source: str, fix: str) -> str:
 
 def _parsed(text: str, source: str) -> tuple[Any, dict[str, int]]:
     """The content, read the way templates are (CloudFormation's tags allowed); our own file
-    is read again strictly once it is known to be ours."""
+    is read again strictly once it is known to be ours. When both readers fail, the message
+    is our reader's, unless it only trips on a CloudFormation tag: then the file is a template
+    and the template reader's message says what is really wrong in it."""
     try:
         return read_template(text, source)
-    except ConfigError:
-        return read_yaml(text, source).value, {}  # our reader's message, if it fails too
+    except ConfigError as template_error:
+        try:
+            return read_yaml(text, source).value, {}
+        except ConfigError as error:
+            if any(f"tag '{tag}'" in error.problem for tag in TAGS):
+                raise template_error from None
+            raise
 
 
 def _kind(data: Any) -> str:
@@ -89,23 +96,123 @@ def _translated(
     """A template or OpenAPI file in the config's shape (not yet validated)."""
     spec = Spec(source)
     if is_openapi(data):
+        _no_intrinsics(data, source, lines)
         stage = read_openapi(data, spec, Place(source, "", lines))
         spec.put(["stages"], {stage or DEFAULT_STAGE: {}}, Place(source, "", lines))
         spec.default_stages = True
         return spec
     stack_name = str(parameters.pop("AWS::StackName", "apistages"))
     folders: dict[str, Path] = {}
+    renames: dict[str, str] = {}
     if is_sam(data):
+        renames = _sam_renames(data)
         data, folders = transformed(
             data, source, base_dir=base_dir, parameters=parameters, region=region,
             account_id=account_id, lines=lines,
         )  # fmt: skip
+    else:
+        _no_sam_types(data, source, lines)
     template = Template(
-        data, source, lines=lines, base_dir=base_dir, parameters=parameters, imports=imports,
-        region=region, account_id=account_id, stack_name=stack_name,
+        data, source, lines=_aliased(lines, renames), base_dir=base_dir, parameters=parameters,
+        imports=imports, region=region, account_id=account_id, stack_name=stack_name,
     )  # fmt: skip
-    read_cloudformation(template, spec, api=api, code_folders=folders)
+    try:
+        read_cloudformation(template, spec, api=api, code_folders=folders)
+    except ConfigError as e:
+        raise _renamed(e, renames) from None
+    if renames:
+        for key, place in spec.places.items():
+            if place is not None:
+                spec.places[key] = Place(place.source, _rename(place.path, renames), place.lines)
+        for name, error in spec.pending.items():
+            spec.pending[name] = _renamed(error, renames)
     return spec
+
+
+# -- where SAM's output came from ----------------------------------------------------------------
+# The transform writes an AWS::Serverless::Api's `DefinitionBody` as the RestApi's `Body`
+# (same logical id): an error in it is named, and lined, by the user's own key.
+
+
+def _sam_renames(data: Mapping[str, Any]) -> dict[str, str]:
+    resources = data.get("Resources")
+    renames: dict[str, str] = {}
+    for logical_id, resource in resources.items() if isinstance(resources, Mapping) else []:
+        if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::Serverless::Api":
+            continue
+        properties = resource.get("Properties")
+        if isinstance(properties, Mapping) and isinstance(properties.get("DefinitionBody"), dict):
+            if "Fn::Transform" in properties["DefinitionBody"]:
+                continue  # an included file: its keys are not in this one
+            prefix = f"Resources.{logical_id}.Properties."
+            renames[f"{prefix}Body"] = f"{prefix}DefinitionBody"
+    return renames
+
+
+def _rename(key: str, renames: Mapping[str, str]) -> str:
+    for old, new in renames.items():
+        if key == old or key.startswith((f"{old}.", f"{old}[")):
+            return new + key[len(old) :]
+    return key
+
+
+def _aliased(lines: Mapping[str, int], renames: Mapping[str, str]) -> dict[str, int]:
+    """`lines` with each renamed key's line also under the transform's key."""
+    out = dict(lines)
+    for old, new in renames.items():
+        for key, line in lines.items():
+            if key == new or key.startswith((f"{new}.", f"{new}[")):
+                out.setdefault(old + key[len(new) :], line)
+    return out
+
+
+def _renamed(error: ConfigError, renames: Mapping[str, str]) -> ConfigError:
+    key = _rename(error.key, renames)
+    if key == error.key:
+        return error
+    renamed = ConfigError(error.source, key, error.problem, error.fix, line=error.line)
+    renamed.detail = error.detail
+    return renamed
+
+
+def _no_sam_types(data: Mapping[str, Any], source: str, lines: Mapping[str, int]) -> None:
+    """SAM's resource types in a template that does not declare SAM's transform, which
+    CloudFormation refuses as unrecognised types."""
+    resources = data.get("Resources")
+    for logical_id, resource in resources.items() if isinstance(resources, Mapping) else []:
+        kind = resource.get("Type") if isinstance(resource, Mapping) else None
+        if isinstance(kind, str) and kind.startswith("AWS::Serverless::"):
+            key = f"Resources.{logical_id}.Type"
+            raise ConfigError(
+                source, key, f"{kind} is a SAM type, and the template declares no SAM transform",
+                f"add Transform: {SAM_TRANSFORM} at the top level of the template",
+                line=line_of(lines, key),
+            )  # fmt: skip
+
+
+def _no_intrinsics(data: Any, source: str, lines: Mapping[str, int]) -> None:
+    """An OpenAPI file alone is imported as it is: a CloudFormation function in it (the file is
+    one a template includes with AWS::Include, or a DefinitionBody copied out) is never
+    resolved, and API Gateway's import refuses it where it needs a string."""
+    todo: list[tuple[Any, str]] = [(data, "")]
+    while todo:
+        value, path = todo.pop()
+        if isinstance(value, dict):
+            if len(value) == 1:
+                (name,) = value
+                if name == "Ref" or (isinstance(name, str) and name.startswith("Fn::")):
+                    raise ConfigError(
+                        source, path, f"{name} is a CloudFormation function, which an OpenAPI "
+                        "file alone does not resolve",
+                        "load the template that includes this file (AWS::Include or "
+                        "DefinitionUri), or write the value itself",
+                        line=line_of(lines, path),
+                    )  # fmt: skip
+            for key, item in reversed(list(value.items())):
+                todo.append((item, child_path(path, str(key))))
+        elif isinstance(value, list):
+            for index in reversed(range(len(value))):
+                todo.append((value[index], child_path(path, index)))
 
 
 def _with_source(

@@ -15,6 +15,7 @@ from .spec import Spec, at
 _OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch")
 ANY_METHOD = "x-amazon-apigateway-any-method"
 INTEGRATION = "x-amazon-apigateway-integration"
+HTTP_API_ONLY = "payloadFormatVersion"
 _IN = {"path": "path", "query": "querystring", "header": "header"}
 _NOT_EMULATED = {
     "x-amazon-apigateway-request-validators": "request validation is not emulated: requests "
@@ -91,7 +92,7 @@ def _route(
             f"no {INTEGRATION}",
             "API Gateway needs an integration for every method: add one (type: mock for a stub)",
         )
-    route: dict[str, Any] = {"integration": entries[INTEGRATION].value}
+    route: dict[str, Any] = {"integration": _integration(entries[INTEGRATION], spec)}
     parameters: dict[str, bool] = {}
     for parameter in [
         *shared,
@@ -108,10 +109,8 @@ def _route(
     if parameters:
         route["requestParameters"] = parameters
     responses: dict[str, Any] = {}
-    for status, response in (
-        entries["responses"].mapping() if "responses" in entries else {}
-    ).items():
-        if not re.fullmatch(r"[1-5]\d\d", str(status)):
+    for status, response in _statuses(entries["responses"]) if "responses" in entries else []:
+        if not re.fullmatch(r"[1-5]\d\d", status):
             continue  # `default` and the like: API Gateway imports status codes only
         response = _dereferenced(root, response)
         headers = response.mapping().get("headers")
@@ -150,6 +149,28 @@ def _route(
             )  # fmt: skip
         )
     return route
+
+
+def _integration(node: Node, spec: Spec) -> Any:
+    """The operation's integration as the route parser reads it. `payloadFormatVersion` is an
+    HTTP API setting that a REST API's import ignores; so do we, and say so."""
+    if not isinstance(node.value, dict) or HTTP_API_ONLY not in node.value:
+        return node.value
+    spec.notices.append(
+        _notice(
+            node.child(HTTP_API_ONLY),
+            f"{HTTP_API_ONLY} is an HTTP API setting: REST APIs ignore it, and so do we",
+        )
+    )
+    return {key: value for key, value in node.value.items() if key != HTTP_API_ONLY}
+
+
+def _statuses(node: Node) -> list[tuple[str, Node]]:
+    """An operation's `responses` by status, as text: YAML reads an unquoted `200:` as a
+    number, which API Gateway's import takes as the status it spells."""
+    if not isinstance(node.value, dict):
+        return list(node.mapping().items())  # the mapping check's own error
+    return [(str(key), node.child(key)) for key in node.value]
 
 
 def _security_schemes(entries: dict[str, Node]) -> dict[str, Node]:

@@ -15,8 +15,8 @@ from .errors import ConfigError, NotFoundError
 from .functions import FunctionNotFound
 from .gateway import Gateway
 from .model import ALL_METHODS
-from .sources.config import load_file
 from .sources.export import openapi_document
+from .sources.load import load_file
 
 
 def _version() -> str:

@@ -97,8 +97,15 @@ def test_readme_error_examples_are_real_messages(example_copy):
         assert message == expected
 
 
-@pytest.mark.parametrize("extra", [[], ["-n", "2"]], ids=["serial", "xdist"])
+SAM_VARIANT = ["--apistages-config", "apistages-sam.yaml"]
+
+
+@pytest.mark.parametrize(
+    "extra", [[], ["-n", "2"], SAM_VARIANT], ids=["serial", "xdist", "sam-template"]
+)
 def test_example_project_passes(extra):
+    """The example's tests pass, on its apistages.yaml and on the SAM template variant of the
+    same API (with the same summary: the same requests, seeded alike, give the same table)."""
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra],
         cwd=ROOT / "example_project",

@@ -8,16 +8,14 @@ from pytest_apistages.assertions import assert_routes_to
 
 @pytest.mark.stage("prod")
 def test_an_edit_is_not_live_until_deployed(gateway, api):
-    gateway.api.put_route("GET /health", {"type": "MOCK", "body": {"status": "v2"}})
+    gateway.api.put_route("GET /version", {"type": "MOCK", "body": {"version": "v2"}})
 
-    assert gateway.pending_changes("prod") == [
-        """GET /health: integration changed (body: '{"status": "ok"}' -> '{"status": "v2"}')"""
-    ]
-    assert api.get("/health").json() == {"status": "ok"}
+    assert gateway.pending_changes("prod") == ["GET /version: added, not deployed"]
+    assert api.get("/version").status_code == 403  # API Gateway: no such route (yet)
 
-    gateway.deploy("prod", description="health v2")
+    gateway.deploy("prod", description="version route")
 
-    assert api.get("/health").json() == {"status": "v2"}
+    assert api.get("/version").json() == {"version": "v2"}
     assert gateway.pending_changes("prod") == []
 
 

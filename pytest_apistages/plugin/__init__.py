@@ -116,7 +116,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
+def pytest_report_header(config: pytest.Config) -> str | list[str] | None:
     loaded = config.stash.get(CONFIG_KEY, None)
     seed = config.stash.get(SEED_KEY, 0)
     base_url = config.stash.get(BASE_URL_KEY, None)
@@ -124,10 +124,11 @@ def pytest_report_header(config: pytest.Config) -> str | None:
         return f"apistages: live API at {base_url} (tests needing the in-process gateway skip)"
     if loaded is None:
         return f"apistages: no config file, seed {seed}"
-    return (
+    header = (
         f"apistages: {loaded.source} (api {loaded.name}, stages {', '.join(loaded.stage_names)}), "
         f"seed {seed}"
     )
+    return [header, *(f"apistages: not emulated: {notice}" for notice in loaded.notices)]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

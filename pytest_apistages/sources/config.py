@@ -301,16 +301,20 @@ def _function(name: str, node: Node, base_dir: Path) -> _FunctionSpec:
         for key, value in entries.get("environment", Node({}, "")).mapping().items()
     }
     code = one_of(entries, "code", "inline_code")
-    if code is None:
-        handler = import_handler(entries["handler"], base_dir, what="handler")
-    elif "code" in entries:  # a Lambda package's folder and AWS's `module.function`
-        handler = handler_from_folder(
-            entries["handler"], base_dir / code.string(), entries["handler"].string(), environment
-        )
-    else:
-        handler = handler_from_inline(
-            entries["handler"], code.string(), entries["handler"].string(), name, environment
-        )
+
+    def imported(node: Node) -> Callable[..., Any]:
+        """A handler: `module:attribute` from the config's folder, or, for a function with
+        a `code:` folder, AWS's `module.function` (or ours) from that folder."""
+        if code is None:
+            handler: Callable[..., Any] = import_handler(node, base_dir, what="handler")
+            return handler
+        if "inline_code" in entries:
+            return handler_from_inline(node, code.string(), node.string(), name, environment)
+        text = node.string()
+        written = text.replace(":", ".", 1) if text.count(":") == 1 else text
+        return handler_from_folder(node, base_dir / code.string(), written, environment)
+
+    handler = imported(entries["handler"])
     timeout = entries["timeout"].number(1, 900, " seconds") if "timeout" in entries else 3.0
     memory = entries["memory"].integer(128, 10240, " MB") if "memory" in entries else 128
     versions: dict[str, tuple[Callable[..., Any], str]] = {}
@@ -326,13 +330,13 @@ def _function(name: str, node: Node, base_dir: Path) -> _FunctionSpec:
                 raise spec.error("missing 'handler'")
             description = str(parts["description"].value or "") if "description" in parts else ""
             versions[version] = (
-                import_handler(parts["handler"], base_dir, what="handler")
+                imported(parts["handler"])
                 if "handler" in parts
                 else handler,  # a template's version: the function's code, published
                 description,
             )
         else:
-            versions[version] = (import_handler(spec, base_dir, what="handler"), "")
+            versions[version] = (imported(spec), "")
     # Aliases are checked by a scratch registry: the same rules as gw.functions.set_alias.
     scratch = Functions("us-east-1", "123456789012")
     scratch.register(name, handler)

@@ -63,7 +63,10 @@ def merged(spec: Spec, config: Mapping[str, Any], source: str) -> Spec:
     out = Spec(source, dict(spec.data), dict(spec.places), list(spec.notices), dict(spec.pending))
 
     def own(keys: Sequence[str]) -> None:
-        out.places[key_path(keys)] = None
+        path = key_path(keys)
+        for inner in [p for p in out.places if p.startswith((f"{path}.", f"{path}["))]:
+            del out.places[inner]  # what the config replaced is located in the config
+        out.places[path] = None
 
     for section, value in config.items():
         old = out.data.get(section)

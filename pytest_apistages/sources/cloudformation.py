@@ -114,7 +114,8 @@ class _Reader:
         self.api_id = self.t.ref_value(lid)
         self.root_id = self.t.attribute_value(lid, "RootResourceId", f"Resources.{lid}")
         here = self.place("Resources", lid, "Properties")
-        self.spec.put(["api", "name"], self.prop(lid, "Name") or lid, at(here, "Name"))
+        name = self.prop(lid, "Name")
+        self.spec.put(["api", "name"], name or lid, at(here, "Name"))
         self.spec.put(["api", "id"], self.api_id, self.place("Resources", lid))
         self.spec.put(["api", "region"], self.t.region)
         self.spec.put(["api", "account_id"], self.t.account_id)
@@ -125,6 +126,8 @@ class _Reader:
             self._body_file(location, at(here, "BodyS3Location"))
         else:
             self._methods()
+        if name:  # top-level properties apply over the body (CFN's RestApi: Mode), info.title too
+            self.spec.put(["api", "name"], name, at(here, "Name"))
         types = [
             t.replace("~1", "/").replace("~0", "~")
             for t in self.prop(lid, "BinaryMediaTypes") or []
@@ -516,7 +519,7 @@ class _Reader:
         folder = self.code_folders.get(lid)
         asset = (self.resources[lid].get("Metadata") or {}).get("aws:asset:path")
         if folder is None and isinstance(asset, str):  # cdk synth: an asset folder beside it
-            folder = self.t.base_dir / asset
+            folder = (self.t.base_dir / asset).resolve()  # as the SAM step's folders are
         if folder is None:
             self.spec.pending[name] = self.t.error(
                 f"{here}.Code", f"function {name!r}'s code is in S3 ({_shown_code(code)}), "

@@ -284,8 +284,9 @@ class Template:
         alphanumerics for an API, an API key and a usage-plan key, 6 for the others); a
         Deployment's id is its logical id, which the gateway uses as deployment id. A Lambda
         function is named by FunctionName, else its logical id; a Version's number is its place
-        among the template's Versions of that function. For a type we do not model (a table,
-        a queue…), our choice: Ref gives the logical id, Arn gives
+        among the template's Versions of that function. A log group is named by LogGroupName,
+        else its logical id, and its Arn ends in `:*` as CloudFormation's does. For a type we do
+        not model (a table, a queue…), our choice: Ref gives the logical id, Arn gives
         `arn:{partition}:{service}:{region}:{account}:{logical id}`, any other attribute
         `{logical id}.{attribute}`."""
         with self._guarded(path):
@@ -674,6 +675,15 @@ class Template:
                 stage = self._property(logical_id, "StageName")
                 return self._text(stage, f"{here}.Properties.StageName", "a Stage's StageName")
             known = ()
+        elif type_ == "AWS::Logs::LogGroup":  # an access log's destination: named, ARN `:*`
+            name = self._log_group_name(logical_id, resource)
+            if attribute is None:
+                return name
+            if attribute == "Arn":
+                return (
+                    f"arn:{self.partition}:logs:{self.region}:{self.account_id}:log-group:{name}:*"
+                )
+            known = ("Arn",)
         elif type_ in _NAMED:
             if attribute is None or attribute in _NAMED[type_]:
                 return logical_id
@@ -708,6 +718,13 @@ class Template:
         if isinstance(properties, Mapping) and properties.get("FunctionName") is not None:
             path = f"Resources.{logical_id}.Properties.FunctionName"
             return self._text(self._property(logical_id, "FunctionName"), path, "FunctionName")
+        return logical_id
+
+    def _log_group_name(self, logical_id: str, resource: Mapping[str, Any]) -> str:
+        properties = resource.get("Properties")
+        if isinstance(properties, Mapping) and properties.get("LogGroupName") is not None:
+            path = f"Resources.{logical_id}.Properties.LogGroupName"
+            return self._text(self._property(logical_id, "LogGroupName"), path, "LogGroupName")
         return logical_id
 
     def _target(self, logical_id: str) -> str:

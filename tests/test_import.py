@@ -14,6 +14,7 @@ import pytest
 from pytest_apistages import Gateway
 from pytest_apistages.assertions import assert_cached, assert_canary_ratio, assert_throttled
 from pytest_apistages.errors import ConfigError
+from pytest_apistages.sources.load import load_file
 from pytest_apistages.stats import binomial_test
 
 pytest.importorskip("samtranslator")
@@ -24,6 +25,14 @@ CFN = TEMPLATES / "cfn_shop" / "template.yaml"
 CFN_CONFIG = TEMPLATES / "cfn_shop" / "apistages.yaml"
 EXPORT = TEMPLATES / "openapi_export" / "openapi.yaml"
 EXPORT_CONFIG = TEMPLATES / "openapi_export" / "apistages.yaml"
+
+
+def line_of(file: Path, text: str, after: str = "") -> int:
+    """The 1-based line of the first `text` in `file` (after the first `after`)."""
+    lines = file.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if after in line)
+    return next(i for i, line in enumerate(lines) if i >= start and text in line) + 1
+
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(32))
 JPEG = b"\xff\xd8\xff\xe0 thumbnail"
@@ -212,6 +221,36 @@ def test_the_implicit_api() -> None:
     assert gw.client("Prod").get("/orders").status_code == 403
 
 
+def test_codedeploy_traffic_shifting_is_a_notice() -> None:
+    notices = load_file(SAM, api="ShopApi").notices
+    assert len(notices) == 1
+    # Located at the function's DeploymentPreference, as written (SAM makes the alias).
+    assert notices[0].startswith(
+        f"{SAM}:{line_of(SAM, 'Type: Canary10Percent5Minutes') - 1}: "
+        "Resources.OrdersFunction.Properties.DeploymentPreference: "
+    )
+    assert "alias OrdersFunction:live is not emulated: it serves version 1" in notices[0]
+    assert "steps='Canary10Percent5Minutes'" in notices[0]
+
+
+def test_without_openapi_version_sam_adds_a_stage_named_stage(tmp_path: Path) -> None:
+    shutil.copytree(SAM.parent, tmp_path / "shop")
+    template = tmp_path / "shop" / "template.yaml"
+    text = template.read_text()
+    assert "  Api:\n    OpenApiVersion: 3.0.1\n" in text
+    template.write_text(text.replace("  Api:\n    OpenApiVersion: 3.0.1\n", ""))
+
+    gw = Gateway.from_file(template, api="ShopApi")
+
+    # Reference §3.2: the Deployment's StageName "Stage" makes CloudFormation create it too.
+    assert sorted(gw.stages) == ["Stage", "prod"]
+    assert gw.stage("Stage").deployment_id == gw.stage("prod").deployment_id
+    assert dict(gw.stage("Stage").variables) == {}  # ShopApi's settings are prod's only
+    assert gw.client("Stage").get("/users/2").json()["stage"] == "Stage"
+    key = {"x-api-key": sam_key(gw)}  # the usage plan names prod alone
+    assert gw.client("Stage").post("/orders", json={}, headers=key).status_code == 403
+
+
 def test_the_plugin_reads_a_sam_project(pytester: pytest.Pytester) -> None:
     shutil.copytree(SAM.parent, pytester.path, dirs_exist_ok=True)
     pytester.makefile(
@@ -383,6 +422,26 @@ def test_cfn_parameters_change_stage_name_conditions_and_mappings() -> None:
     gw.clock.freeze()
     assert_throttled(gw.client("dev", canary=False), "/health", after=3)  # Limits.dev Burst 3
     assert gw.usage_plans.get("partners").stages == ("dev",)
+
+
+def test_a_method_setting_for_all_methods_of_one_path_is_refused(tmp_path: Path) -> None:
+    shutil.copytree(CFN.parent, tmp_path / "items")
+    template = tmp_path / "items" / "template.yaml"
+    text = template.read_text()
+    anchor = "          MetricsEnabled: true\n"
+    extra = '        - ResourcePath: "/~1items~1{id}"\n          HttpMethod: "*"\n'
+    template.write_text(text.replace(anchor, anchor + extra))
+
+    with pytest.raises(ConfigError) as info:
+        Gateway.from_file(template)
+    # Stage.methodSettings keys are {resource_path}/{http_method}, or /*/* for all.
+    line = line_of(template, 'HttpMethod: "*"', after="~1items~1")
+    assert str(info.value) == (
+        f"{template}:{line}: "
+        "Resources.Stage.Properties.MethodSettings[1].HttpMethod: HttpMethod '*' with "
+        "ResourcePath '/~1items~1{id}': a method setting is for one method, or for all with "
+        "ResourcePath /* (name the method (GET, POST, ...), one entry per method)"
+    )
 
 
 def test_the_plugin_reads_a_cloudformation_template(pytester: pytest.Pytester) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
 from .nodes import Place
 from .openapi import read_openapi
 from .spec import Spec, at
@@ -364,6 +365,13 @@ class _Reader:
                     self.path(lid, *base, "MethodSettings", index), "expected a mapping"
                 )
             key = _method_settings_key(entry)
+            if key.startswith("* "):  # settings apply to one method, or to all as /* and *
+                raise self.t.error(
+                    self.path(lid, *base, "MethodSettings", index, "HttpMethod"),
+                    f"HttpMethod '*' with ResourcePath {entry.get('ResourcePath')!r}: a "
+                    "method setting is for one method, or for all with ResourcePath /*",
+                    "name the method (GET, POST, ...), one entry per method",
+                )
             method_settings[key] = _method_setting(entry)
             self.spec.mark(
                 ["stages", name, "method_settings", key],
@@ -553,11 +561,38 @@ class _Reader:
             for weight in routing.get("AdditionalVersionWeights") or []:
                 weights[str(weight.get("FunctionVersion"))] = _number(weight.get("FunctionWeight"))
             aliases[alias] = {"version": version, "weights": weights} if weights else version
+            self._shifted_by_codedeploy(aid, lid, name, alias, version)
             self.spec.mark(
                 ["functions", name, "aliases", alias], self.place("Resources", aid, "Properties")
             )
         if aliases:
             entry["aliases"] = aliases
+
+    def _shifted_by_codedeploy(
+        self, aid: str, function: str, name: str, alias: str, version: str
+    ) -> None:
+        """An alias CodeDeploy moves (SAM's DeploymentPreference, reference §3.4) serves its
+        version here, as it does once a deployment has ended: said, with how to rehearse it."""
+        policy = self.resources[aid].get("UpdatePolicy")
+        shift = policy.get("CodeDeployLambdaAliasUpdate") if isinstance(policy, Mapping) else None
+        if not isinstance(shift, Mapping):
+            return
+        steps = "[10, 50, 100]"  # a custom CodeDeploy config: its steps are the user's
+        try:
+            group = self.t.resolve(shift.get("DeploymentGroupName"), f"Resources.{aid}")
+            found = isinstance(group, str) and group in self.resources
+            config = self.prop(group, "DeploymentConfigName") if found else None
+        except ConfigError:
+            config = None
+        if isinstance(config, str) and config.startswith("CodeDeployDefault.Lambda"):
+            steps = repr(config.removeprefix("CodeDeployDefault.Lambda"))
+        where = self.path(function, "DeploymentPreference")  # SAM's, in the template as written
+        self.notice(
+            where if where in self.t.lines else f"Resources.{aid}.UpdatePolicy",
+            f"CodeDeploy's traffic shifting of alias {name}:{alias} is not emulated: it serves "
+            f"version {version}, as after a deployment; rehearse a shift with "
+            f"gw.functions.shift_traffic({name!r}, {alias!r}, <version>, steps={steps}, ...)",
+        )
 
 
 def _canary(given: Any, path: str, template: Template) -> dict[str, Any]:

@@ -4,18 +4,14 @@ import os
 
 import utils
 
-CALLS = {"count": 0}
-
 
 def lambda_handler(event, context):
-    CALLS["count"] += 1
     answer = {
         "service": utils.SERVICE,
         "function": context.function_name,
         "version": context.function_version,
         "table": os.environ["TABLE_NAME"],
         "log_level": os.environ["LOG_LEVEL"],
-        "calls": CALLS["count"],
         "stage": event["requestContext"]["stage"],
         "variables": event["stageVariables"],
     }

@@ -6,6 +6,7 @@ content; each becomes the config's shape (a `Spec`) and is validated once, by `c
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -68,9 +69,15 @@ def _parsed(text: str, source: str) -> tuple[Any, dict[str, int]]:
         try:
             return read_yaml(text, source).value, {}
         except ConfigError as error:
-            if any(f"tag '{tag}'" in error.problem for tag in TAGS):
+            if _TEMPLATE_LIKE.search(text) or any(f"tag '{t}'" in error.problem for t in TAGS):
                 raise template_error from None
             raise
+
+
+# A top-level key only templates and OpenAPI files have (YAML or JSON).
+_TEMPLATE_LIKE = re.compile(
+    r'^\s*"?(AWSTemplateFormatVersion|Resources|Transform|openapi|swagger)"?\s*:', re.M
+)
 
 
 def _kind(data: Any) -> str:
@@ -237,6 +244,11 @@ def _with_source(
     else:
         file_node, chosen = given, None
     file = base_dir / file_node.string()
+    if not file.is_file():
+        raise file_node.error(
+            f"no file {file_node.string()!r} in this config's folder",
+            "the path is relative to the folder of this apistages.yaml",
+        )
     text = _read(file, str(file), "the path is relative to this config's folder")
     shown = file_node.string()
     data, lines = _parsed(text, shown)

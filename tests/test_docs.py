@@ -16,6 +16,11 @@ def blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
 
 
+def block(language: str, containing: str) -> str:
+    """The README's block of `language` that holds `containing`."""
+    return next(b for b in blocks(language) if containing in b)
+
+
 def test_readme_opens_with_the_two_commands():
     commands = blocks("sh")[:2]
     assert commands == [
@@ -41,7 +46,7 @@ def test_readme_stage_settings_example_passes(pytester: pytest.Pytester):
     for name in ("apistages.yaml", "pytest.ini"):
         shutil.copy(ROOT / "example_project" / name, pytester.path / name)
     shutil.copytree(ROOT / "example_project" / "petshop", pytester.path / "petshop")
-    pytester.makepyfile(test_settings=blocks("python")[3])
+    pytester.makepyfile(test_settings=block("python", "assert_throttled"))
 
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
 
@@ -53,7 +58,7 @@ def test_readme_stage_settings_config_loads():
 
     from pytest_apistages import Gateway
 
-    data = yaml.safe_load(blocks("yaml")[1])
+    data = yaml.safe_load(block("yaml", "method_settings"))
     data["api"] = {"routes": {"GET /pets": {"type": "MOCK"}, "POST /orders": {"type": "MOCK"}}}
     gw = Gateway.from_dict(data)
 
@@ -61,6 +66,25 @@ def test_readme_stage_settings_config_loads():
     assert settings.for_route("POST /orders").throttling_burst == 10
     assert not settings.for_route("GET /pets").caching_enabled
     assert gw.usage_plans.get("gold").quota.limit == 1000
+
+
+def test_readme_source_config_loads(example_copy):
+    """The tour's `source:` config, beside the example's SAM template: the template's API
+    with the config's versions, backends and one stage variable over the template's."""
+    from pytest_apistages import Gateway
+
+    shutil.copy(ROOT / "example_project" / "template.yaml", example_copy / "template.yaml")
+    (example_copy / "sam.yaml").write_text(block("yaml", "source: template.yaml"))
+
+    gw = Gateway.from_file(example_copy / "sam.yaml")
+
+    assert dict(gw.stage("prod").variables) == {
+        "petsAlias": "next",
+        "inventoryHost": "inventory.internal",
+    }
+    assert list(gw.functions.versions("pets")) == ["1", "2"]
+    assert gw.client("prod").get("/pets").invocation.version == "2"
+    assert gw.client("prod").get("/inventory/stock/dog-food").status_code == 200
 
 
 def test_readme_python_example_runs():
@@ -81,7 +105,7 @@ def test_readme_error_examples_are_real_messages(example_copy):
 
     path = example_copy / "apistages.yaml"
     source = path.read_text()
-    shown = [line for line in blocks("text")[0].splitlines() if line]
+    shown = [line for line in block("text", "octobr").splitlines() if line]
     mistakes = [
         source.replace("history: [october]", "history: [octobr]"),
         source.replace(

@@ -876,14 +876,14 @@ CASES = [
     bad(
         "stage-variable-name-invalid",
         "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {dev: {variables: {pets-alias: x}}}\n",
-        "apistages.yaml: stages.dev.variables: Invalid stage variable name: pets-alias.  Please "
-        "use names with only word characters.",
+        "apistages.yaml: stages.dev.variables.pets-alias: Invalid stage variable name: "
+        "pets-alias.  Please use names with only word characters.",
     ),
     bad(
         "stage-variable-value-invalid",
         "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {dev: {variables: {alias: 'a*b'}}}\n",
-        "apistages.yaml: stages.dev.variables: Invalid stage variable value: a*b.  Please use "
-        "values with alphanumeric characters and the symbols ' ', -', '.', '_', ':', '/', '?', "
+        "apistages.yaml: stages.dev.variables.alias: Invalid stage variable value: a*b.  "
+        "Please use values with alphanumeric characters and the symbols ' ', -', '.', '_', ':', '/', '?', "
         "'&', '=', and ','.",
     ),
     bad(
@@ -1163,7 +1163,8 @@ CASES = [
         "canary-override-invalid",
         "api: {routes: {GET /pets: {type: MOCK}}}\n"
         "stages: {prod: {canary: {percent: 5, variables: {bad-name: x}}}}\n",
-        "apistages.yaml: stages.prod.canary.variables: Invalid stage variable name: bad-name.  "
+        "apistages.yaml: stages.prod.canary.variables.bad-name: Invalid stage variable name: "
+        "bad-name.  "
         "Please use names with only word characters.",
     ),
     bad(

@@ -455,11 +455,7 @@ def test_every_corpus_file_has_a_case() -> None:
 
 
 # Cases that fail on a bug in a file this test does not cover the fix of (reported).
-KNOWN_BUGS = {
-    "serverless-patterns_apigw-api-key_template.yaml+config": "a Deployment without "
-    "Description is read as description '' (cloudformation.py), which the config's check "
-    "refuses as an empty string",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

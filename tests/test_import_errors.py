@@ -298,9 +298,9 @@ CASES: dict[str, tuple[dict[str, str], dict[str, Any], str, str, int | None]] = 
             "t.yaml": cfn('Variables: {v: "1"}', "Variables: {'bad key': x}"),
         },
         {},
-        "t.yaml:21: Resources.Stage.Properties.variables: Invalid stage variable name: bad key."
-        "  Please use names with only word characters.",
-        "Resources.Stage.Properties.variables",
+        "t.yaml:21: Resources.Stage.Properties.variables.bad key: Invalid stage variable name: "
+        "bad key.  Please use names with only word characters.",
+        "Resources.Stage.Properties.variables.bad key",
         21,
     ),  # fmt: skip
 }
@@ -321,11 +321,6 @@ def test_import_error(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert (error.key, error.line) == (key, line)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config.py reports a bad stage variable name at stages.prod.variables, which the "
-    "template located, not at the variable the config gave (reported)",
-)
 def test_a_bad_variable_name_in_a_config_override_is_located_in_the_config(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -336,7 +331,10 @@ def test_a_bad_variable_name_in_a_config_override_is_located_in_the_config(
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError) as caught:
         load_file("apistages.yaml")
-    assert caught.value.source == "apistages.yaml"
+    assert (caught.value.source, caught.value.key) == (
+        "apistages.yaml",
+        "stages.prod.variables.bad key",
+    )
 
 
 def test_the_valid_documents_load(tmp_path: Path) -> None:

@@ -148,7 +148,7 @@ def _load(root: Node, base_dir: Path) -> LoadedConfig:
         routes = frozen_map(routes_from(entries["routes"]))
         types_node = one_of(entries, "binary_media_types", "binaryMediaTypes")
         types = binary if types_node is None else _binary_types(types_node)
-        description = entries["description"].string() if "description" in entries else ""
+        description = _text(entries["description"]) if "description" in entries else ""
         deployments[deployment_id] = (
             ApiDefinition(name, routes, types, gateway_responses=gateway_responses),
             description,
@@ -328,7 +328,7 @@ def _function(name: str, node: Node, base_dir: Path) -> _FunctionSpec:
             parts = spec.mapping(("handler", "description"))
             if "handler" not in parts and code is None:
                 raise spec.error("missing 'handler'")
-            description = str(parts["description"].value or "") if "description" in parts else ""
+            description = _text(parts["description"]) if "description" in parts else ""
             versions[version] = (
                 imported(parts["handler"])
                 if "handler" in parts
@@ -420,7 +420,7 @@ def _stage(name: str, node: Node, deployments: dict[str, Any]) -> _StageSpec:
         else ()
     )
     deployment = deployment_ref(entries["deployment"]) if "deployment" in entries else CURRENT
-    description = entries["description"].string() if "description" in entries else ""
+    description = _text(entries["description"]) if "description" in entries else ""
     canary = None
     if "canary" in entries:
         parts = entries["canary"].mapping(("percent", "variables", "deployment", "use_stage_cache"))
@@ -436,11 +436,18 @@ def _stage(name: str, node: Node, deployments: dict[str, Any]) -> _StageSpec:
 
 
 def _variables(node: Node) -> dict[str, str]:
-    """Stage variables (or canary overrides) under AWS's rules."""
-    for value in node.mapping().values():
+    """Stage variables (or canary overrides) under AWS's rules, each refusal at its variable."""
+    for name, value in node.mapping().items():
         scalar_text(value, "stage variable values")
+        with value.located():
+            check_variables({name: value.value})
     with node.located():
         return check_variables(node.value or {})
+
+
+def _text(node: Node) -> str:
+    """A description: any text, empty included (AWS's are optional)."""
+    return scalar_text(node, "descriptions") if node.value is not None else ""
 
 
 def _boolean(node: Node) -> bool:

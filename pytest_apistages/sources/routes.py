@@ -391,7 +391,8 @@ def _method_responses(node: Node) -> dict[int, tuple[str, ...]]:
                     "use method.response.header.NAME",
                 )
             headers.append(header.group(1))
-        out[parse_status(Node(str(status), entry.source, entry.path, entry.places))] = tuple(headers)
+        status_node = Node(str(status), entry.source, entry.path, entry.places)
+        out[parse_status(status_node)] = tuple(headers)
     return out
 
 

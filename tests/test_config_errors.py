@@ -883,8 +883,8 @@ CASES = [
         "stage-variable-value-invalid",
         "api: {routes: {GET /pets: {type: MOCK}}}\nstages: {dev: {variables: {alias: 'a*b'}}}\n",
         "apistages.yaml: stages.dev.variables.alias: Invalid stage variable value: a*b.  "
-        "Please use values with alphanumeric characters and the symbols ' ', -', '.', '_', ':', '/', '?', "
-        "'&', '=', and ','.",
+        "Please use values with alphanumeric characters and the symbols ' ', -', '.', '_', ':', "
+        "'/', '?', '&', '=', and ','.",
     ),
     bad(
         "stage-variable-value-null",

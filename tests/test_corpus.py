@@ -435,7 +435,8 @@ CASES: dict[str, Loads | Refused] = {
         )
     ),
     "serverless-express_basic-starter_cloudformation.yaml": Refused(
-        ": the SAM transform refused the template: Resource with id "
+        ":53: Resources.YOUR_SERVERLESS_EXPRESS_LAMBDA_FUNCTION_NAME: the SAM transform refused "
+        "the template: Resource with id "
         "[YOUR_SERVERLESS_EXPRESS_LAMBDA_FUNCTION_NAME] is invalid. Logical ids must be "
         "alphanumeric. (fix it as `sam validate` would ask)",
         why="the example ships placeholders its setup script replaces; SAM refuses them as is",

@@ -87,6 +87,22 @@ def test_readme_source_config_loads(example_copy):
     assert gw.client("prod").get("/inventory/stock/dog-food").status_code == 200
 
 
+def test_readme_template_error_example_is_a_real_message(example_copy):
+    from pytest_apistages import ConfigError, Gateway
+
+    template = (ROOT / "example_project" / "template.yaml").read_text()
+    default = "    Type: String\n    Default: prod\n"
+    without_default = template.replace(default, "    Type: String\n")
+    assert without_default != template
+    (example_copy / "template.yaml").write_text(without_default)
+
+    with pytest.raises(ConfigError) as error:
+        Gateway.from_file(example_copy / "template.yaml")
+
+    shown = block("text", "ProdStageName").strip()
+    assert str(error.value).replace(str(example_copy / "template.yaml"), "template.yaml") == shown
+
+
 def test_readme_python_example_runs():
     code = blocks("python")[2]
     namespace = {

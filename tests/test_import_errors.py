@@ -211,32 +211,46 @@ CASES: dict[str, tuple[dict[str, str], dict[str, Any], str, str, int | None]] = 
         "paths./pets.get.parameters[0].$ref",
         6,
     ),
-    # The key should name CodeUri (line 6), not `handler` (reported: cloudformation.py marks
-    # the function at its Properties only).
     "missing CodeUri folder": (
         {"s.yaml": SAM.replace("src/", "nosrc/")},
         {},
-        "s.yaml:5: Resources.Fn.Properties.handler: CodeUri folder <tmp>/nosrc does not exist "
+        "s.yaml:6: Resources.Fn.Properties.CodeUri: CodeUri folder <tmp>/nosrc does not exist "
         "(CodeUri paths are relative to the template's folder)",
-        "Resources.Fn.Properties.handler",
-        5,
+        "Resources.Fn.Properties.CodeUri",
+        6,
     ),
     "handler module missing": (
         {"s.yaml": SAM.replace("app.handler", "missing.handler")},
         {},
-        "s.yaml:5: Resources.Fn.Properties.handler: no module missing.py in CodeUri folder "
+        "s.yaml:7: Resources.Fn.Properties.Handler: no module missing.py in CodeUri folder "
         "<tmp>/src (the folder's Python files: app.py)",
-        "Resources.Fn.Properties.handler",
-        5,
+        "Resources.Fn.Properties.Handler",
+        7,
     ),
-    # The key should be Resources.Api, line 11 (reported: sam.py).
+    "api= for an OpenAPI file": (
+        {"o.yaml": OPENAPI},
+        {"api": "Api"},
+        "o.yaml: api= given, but an OpenAPI file has no Parameters and one API (they apply to a "
+        "CloudFormation or SAM template (or a config whose source: is one))",
+        "",
+        None,
+    ),
+    "parameters= for a config that names no template": (
+        {"apistages.yaml": "api: {routes: {GET /x: {type: MOCK}}}\nstages: {dev: {}}\n"},
+        {"parameters": {"Stage": "prod"}},
+        "apistages.yaml: parameters= given, but this config names no template (they apply to a "
+        "CloudFormation or SAM template (or a config whose source: is one))",
+        "",
+        None,
+    ),
     "SAM Api without StageName": (
         {"s.yaml": SAM + "  Api:\n    Type: AWS::Serverless::Api\n    Properties: {}\n"},
         {},
-        "s.yaml: the SAM transform refused the template: Resource with id [Api] is invalid. "
-        "Missing required property 'StageName'. (fix it as `sam validate` would ask)",
-        "",
-        None,
+        "s.yaml:11: Resources.Api: the SAM transform refused the template: Resource with id "
+        "[Api] is invalid. Missing required property 'StageName'. (fix it as `sam validate` "
+        "would ask)",
+        "Resources.Api",
+        11,
     ),
     "SAM type without the transform": (
         {"s.yaml": SAM.replace("Transform: AWS::Serverless-2016-10-31\n", "")},

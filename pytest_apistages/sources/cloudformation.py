@@ -129,8 +129,8 @@ class _Reader:
             self._methods()
         if name:  # top-level properties apply over the body (CFN's RestApi: Mode), info.title too
             self.spec.put(["api", "name"], name, at(here, "Name"))
-        types = [
-            t.replace("~1", "/").replace("~0", "~")
+        types = [  # (what is not a string, the config's check refuses where it is)
+            t.replace("~1", "/").replace("~0", "~") if isinstance(t, str) else t
             for t in self.prop(lid, "BinaryMediaTypes") or []
         ]
         if types:
@@ -522,12 +522,21 @@ class _Reader:
                 "in an apistages.yaml whose source: is this template",
             )  # fmt: skip
             return None
+        properties = self.place("Resources", lid, "Properties")
+        self.spec.mark(["functions", name, "handler"], at(properties, "Handler"))
         if isinstance(code, Mapping) and "ZipFile" in code:
+            written = "InlineCode" if self.t.line(f"{here}.InlineCode") else "Code"
+            self.spec.mark(["functions", name, "inline_code"], at(properties, written))
             return {"inline_code": str(code["ZipFile"]), "handler": handler}
         folder = self.code_folders.get(lid)
+        self.spec.mark(["functions", name, "code"], at(properties, "CodeUri"))
         asset = (self.resources[lid].get("Metadata") or {}).get("aws:asset:path")
         if folder is None and isinstance(asset, str):  # cdk synth: an asset folder beside it
             folder = (self.t.base_dir / asset).resolve()  # as the SAM step's folders are
+            self.spec.mark(
+                ["functions", name, "code"],
+                self.place("Resources", lid, "Metadata", "aws:asset:path"),
+            )
         if folder is None:
             self.spec.pending[name] = self.t.error(
                 f"{here}.Code", f"function {name!r}'s code is in S3 ({_shown_code(code)}), "

@@ -144,7 +144,11 @@ _LOCK = threading.RLock()
 
 
 def handler_from_folder(
-    node: Node, folder: Path, handler: str, environment: Mapping[str, str] | None = None
+    node: Node,
+    folder: Path,
+    handler: str,
+    environment: Mapping[str, str] | None = None,
+    folder_node: Node | None = None,
 ) -> Callable[..., Any]:
     """The function `Handler: module.function` names in a `CodeUri` folder, imported as Lambda
     does: the folder first on sys.path and the module under its own name, so `import utils`
@@ -162,6 +166,7 @@ def handler_from_folder(
     whatever sys.path then holds under that name: import siblings at the module's top."""
     module_name, function = _split_handler(node, handler)
     if not folder.is_dir():
+        node = folder_node or node  # a folder's mistake is said where the folder is given
         if folder.exists():
             raise node.error(
                 f"CodeUri {folder} is a file, not a folder",

@@ -312,7 +312,7 @@ def _function(name: str, node: Node, base_dir: Path) -> _FunctionSpec:
             return handler_from_inline(node, code.string(), node.string(), name, environment)
         text = node.string()
         written = text.replace(":", ".", 1) if text.count(":") == 1 else text
-        return handler_from_folder(node, base_dir / code.string(), written, environment)
+        return handler_from_folder(node, base_dir / code.string(), written, environment, code)
 
     handler = imported(entries["handler"])
     timeout = entries["timeout"].number(1, 900, " seconds") if "timeout" in entries else 3.0

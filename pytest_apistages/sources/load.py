@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -101,8 +102,39 @@ def _translated(
     account_id: str = "123456789012",
 ) -> Spec:
     """A template or OpenAPI file in the config's shape (not yet validated)."""
+    with _unforeseen(source):
+        return _translation(
+            data, lines, source, base_dir, parameters, api, imports, region, account_id
+        )
+
+
+@contextmanager
+def _unforeseen(source: str) -> Iterator[None]:
+    """A value the reading did not foresee is still one error, never a traceback (the fuzz
+    tests look for these; each one found is mended where it arose)."""
+    try:
+        yield
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError) as e:
+        raise ConfigError(
+            source, "", f"cannot read a value: {type(e).__name__}: {str(e)[:200]}",
+            "check the values against the template's reference",
+        ) from None  # fmt: skip
+
+
+def _translation(
+    data: Any,
+    lines: Mapping[str, int],
+    source: str,
+    base_dir: Path,
+    parameters: dict[str, Any],
+    api: str | None,
+    imports: Mapping[str, Any] | None,
+    region: str,
+    account_id: str,
+) -> Spec:
     spec = Spec(source)
     if is_openapi(data):
+        _unused_options(source, "an OpenAPI file has no Parameters and one API", parameters, api)
         _no_intrinsics(data, source, lines)
         stage = read_openapi(data, spec, Place(source, "", lines))
         spec.put(["stages"], {stage or DEFAULT_STAGE: {}}, Place(source, "", lines))
@@ -113,10 +145,12 @@ def _translated(
     renames: dict[str, str] = {}
     if is_sam(data):
         renames = _sam_renames(data)
+        original = data
         data, folders = transformed(
             data, source, base_dir=base_dir, parameters=parameters, region=region,
             account_id=account_id, lines=lines,
         )  # fmt: skip
+        lines = _generated_lines(lines, original, data)
     else:
         _no_sam_types(data, source, lines)
     template = Template(
@@ -154,6 +188,31 @@ def _sam_renames(data: Mapping[str, Any]) -> dict[str, str]:
             prefix = f"Resources.{logical_id}.Properties."
             renames[f"{prefix}Body"] = f"{prefix}DefinitionBody"
     return renames
+
+
+def _generated_lines(
+    lines: Mapping[str, int], original: Mapping[str, Any], output: Mapping[str, Any]
+) -> dict[str, int]:
+    """`lines` with the resources the SAM transform generated (`PetsApiProdStage`,
+    `PetsApiDeployment1a2b3c4d5e`) given the lines of the SAM resource they come from (the
+    longest logical id they start with), key by key where the keys are alike, so an error in
+    one names the user's own line."""
+    before = original.get("Resources")
+    after = output.get("Resources")
+    if not isinstance(before, Mapping) or not isinstance(after, Mapping):
+        return dict(lines)
+    out = dict(lines)
+    for generated in after:
+        if generated in before:
+            continue
+        origins = [lid for lid in before if isinstance(lid, str) and generated.startswith(lid)]
+        if not origins:
+            continue
+        origin, into = f"Resources.{max(origins, key=len)}", f"Resources.{generated}"
+        for key, line in lines.items():
+            if key == origin or key.startswith((f"{origin}.", f"{origin}[")):
+                out.setdefault(into + key[len(origin) :], line)
+    return out
 
 
 def _rename(key: str, renames: Mapping[str, str]) -> str:
@@ -222,6 +281,16 @@ def _no_intrinsics(data: Any, source: str, lines: Mapping[str, int]) -> None:
                 todo.append((value[index], child_path(path, index)))
 
 
+def _unused_options(source: str, why: str, parameters: Mapping[str, Any], api: str | None) -> None:
+    """`parameters=` and `api=` for a file that has neither: a mistake, never ignored."""
+    given = [name for name, value in (("parameters", parameters), ("api", api)) if value]
+    if given:
+        raise ConfigError(
+            source, "", f"{' and '.join(f'{name}=' for name in given)} given, but {why}",
+            "they apply to a CloudFormation or SAM template (or a config whose source: is one)",
+        )  # fmt: skip
+
+
 def _with_source(
     root: Node, base_dir: Path, parameters: Mapping[str, Any], api: str | None
 ) -> LoadedConfig:
@@ -233,6 +302,7 @@ def _with_source(
                 raise root.child(key).error(
                     f"'{key}' applies to a template", "name the template with source: template.yaml"
                 )
+        _unused_options(root.source, "this config names no template", parameters, api)
         return checked(root, base_dir)
     entries = root.mapping()
     given = entries["source"]

@@ -65,7 +65,7 @@ def transformed(
     except InvalidDocumentException as e:
         causes = list(getattr(e, "causes", [])) or [e]
         first = causes[0]
-        logical_id = getattr(first, "logical_id", None)
+        logical_id = getattr(first, "_logical_id", None)  # InvalidResourceException's
         key = f"Resources.{logical_id}" if logical_id else ""
         message = getattr(first, "message", str(first))
         more = f" (and {len(causes) - 1} more)" if len(causes) > 1 else ""

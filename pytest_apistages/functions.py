@@ -13,7 +13,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -387,16 +387,23 @@ def _log_stream(name: str, version: str, day: str) -> str:
     return f"{day}/[{version}]{instance}"
 
 
-@contextmanager
-def function_environment(function: FunctionVersion, runtime: Mapping[str, str]) -> Iterator[None]:
+def function_environment(
+    function: FunctionVersion, runtime: Mapping[str, str]
+) -> AbstractContextManager[None]:
     """The function's environment (the runtime's reserved variables and its own) in
-    os.environ for one invocation, and os.environ as it was afterwards.
+    os.environ for one invocation, and os.environ as it was afterwards."""
+    return environment_variables({**runtime, **function.environment})
 
-    os.environ is process-wide, so invocations are serialised by a lock. Setting a variable
-    through os.environ encodes it and calls putenv each time; here each is encoded once and
-    written to both halves os.environ keeps (its byte mapping and the C environment), which
-    cuts the cost of a call about four times. Elsewhere than POSIX, the plain way is used."""
-    variables = {**runtime, **function.environment}
+
+@contextmanager
+def environment_variables(variables: Mapping[str, str]) -> Iterator[None]:
+    """`variables` in os.environ for the duration, and os.environ as it was afterwards.
+
+    os.environ is process-wide, so its users (invocations, handler imports) are serialised by
+    a lock. Setting a variable through os.environ encodes it and calls putenv each time; here
+    each is encoded once and written to both halves os.environ keeps (its byte mapping and the
+    C environment), which cuts the cost of a call about four times. Elsewhere than POSIX, the
+    plain way is used."""
     data = getattr(os.environ, "_data", None)
     with _ENV_LOCK:
         if os.name != "posix" or not isinstance(data, dict):

@@ -26,6 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from ..errors import ConfigError, shown
+from ..functions import environment_variables
 from .nodes import Node
 
 # Handler modules a config imported from its own folder: name -> (that folder, the module).
@@ -185,7 +186,7 @@ def handler_from_folder(
             if _own_module(module_name, root) is None:
                 raise _missing_module(node, folder, handler, module_name, function)
             try:
-                with _environment(environment), _code_root(root, module_name):
+                with environment_variables(environment or {}), _code_root(root, module_name):
                     module = importlib.import_module(module_name)
             except ModuleNotFoundError as e:
                 raise _import_failed(
@@ -231,7 +232,7 @@ def handler_from_inline(
             linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
             sys.modules[unique] = module  # classes defined in the code look their module up
             try:
-                with _environment(environment):
+                with environment_variables(environment or {}):
                     exec(compile(code, filename, "exec", dont_inherit=True), module.__dict__)
             except Exception as e:
                 del sys.modules[unique]
@@ -301,21 +302,6 @@ def _python_files(folder: Path, depth: int = 3, limit: int = 200) -> list[str]:
         if len(found) >= limit:
             break
     return [path for _, path in sorted(found)]
-
-
-@contextmanager
-def _environment(environment: Mapping[str, str] | None) -> Iterator[None]:
-    """`environment` in os.environ for the duration, as before afterwards."""
-    saved = {name: os.environ.get(name) for name in environment or {}}
-    os.environ.update(environment or {})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @contextmanager

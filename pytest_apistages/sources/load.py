@@ -103,9 +103,44 @@ def _translated(
 ) -> Spec:
     """A template or OpenAPI file in the config's shape (not yet validated)."""
     with _unforeseen(source):
-        return _translation(
-            data, lines, source, base_dir, parameters, api, imports, region, account_id
-        )
+        spec = Spec(source)
+        if is_openapi(data):
+            why = "an OpenAPI file has no Parameters and one API"
+            _unused_options(source, why, parameters, api)
+            _no_intrinsics(data, source, lines)
+            stage = read_openapi(data, spec, Place(source, "", lines))
+            spec.put(["stages"], {stage or DEFAULT_STAGE: {}}, Place(source, "", lines))
+            spec.default_stages = True
+            return spec
+        stack_name = str(parameters.pop("AWS::StackName", "apistages"))
+        folders: dict[str, Path] = {}
+        renames: dict[str, str] = {}
+        if is_sam(data):
+            renames = _sam_renames(data)
+            original = data
+            data, folders = transformed(
+                data, source, base_dir=base_dir, parameters=parameters, region=region,
+                account_id=account_id, lines=lines,
+            )  # fmt: skip
+            lines = _generated_lines(lines, original, data)
+        else:
+            _no_sam_types(data, source, lines)
+        template = Template(
+            data, source, lines=_aliased(lines, renames), base_dir=base_dir, parameters=parameters,
+            imports=imports, region=region, account_id=account_id, stack_name=stack_name,
+        )  # fmt: skip
+        try:
+            read_cloudformation(template, spec, api=api, code_folders=folders)
+        except ConfigError as e:
+            raise _renamed(e, renames) from None
+        if renames:
+            for key, place in spec.places.items():
+                if place is not None:
+                    renamed = _rename(place.path, renames)
+                    spec.places[key] = Place(place.source, renamed, place.lines)
+            for name, error in spec.pending.items():
+                spec.pending[name] = _renamed(error, renames)
+        return spec
 
 
 @contextmanager
@@ -121,56 +156,7 @@ def _unforeseen(source: str) -> Iterator[None]:
         ) from None  # fmt: skip
 
 
-def _translation(
-    data: Any,
-    lines: Mapping[str, int],
-    source: str,
-    base_dir: Path,
-    parameters: dict[str, Any],
-    api: str | None,
-    imports: Mapping[str, Any] | None,
-    region: str,
-    account_id: str,
-) -> Spec:
-    spec = Spec(source)
-    if is_openapi(data):
-        _unused_options(source, "an OpenAPI file has no Parameters and one API", parameters, api)
-        _no_intrinsics(data, source, lines)
-        stage = read_openapi(data, spec, Place(source, "", lines))
-        spec.put(["stages"], {stage or DEFAULT_STAGE: {}}, Place(source, "", lines))
-        spec.default_stages = True
-        return spec
-    stack_name = str(parameters.pop("AWS::StackName", "apistages"))
-    folders: dict[str, Path] = {}
-    renames: dict[str, str] = {}
-    if is_sam(data):
-        renames = _sam_renames(data)
-        original = data
-        data, folders = transformed(
-            data, source, base_dir=base_dir, parameters=parameters, region=region,
-            account_id=account_id, lines=lines,
-        )  # fmt: skip
-        lines = _generated_lines(lines, original, data)
-    else:
-        _no_sam_types(data, source, lines)
-    template = Template(
-        data, source, lines=_aliased(lines, renames), base_dir=base_dir, parameters=parameters,
-        imports=imports, region=region, account_id=account_id, stack_name=stack_name,
-    )  # fmt: skip
-    try:
-        read_cloudformation(template, spec, api=api, code_folders=folders)
-    except ConfigError as e:
-        raise _renamed(e, renames) from None
-    if renames:
-        for key, place in spec.places.items():
-            if place is not None:
-                spec.places[key] = Place(place.source, _rename(place.path, renames), place.lines)
-        for name, error in spec.pending.items():
-            spec.pending[name] = _renamed(error, renames)
-    return spec
-
-
-# -- where SAM's output came from ----------------------------------------------------------------
+# -- where SAM's output came from ----------------------------------------------------------
 # The transform writes an AWS::Serverless::Api's `DefinitionBody` as the RestApi's `Body`
 # (same logical id): an error in it is named, and lined, by the user's own key.
 

@@ -653,9 +653,9 @@ class Template:
             known = (*attributes, "RootResourceId") if salt == "api" else attributes
         elif type_ in _FUNCTION_TYPES:
             if attribute is None:
-                return self._function_name(logical_id, resource)
+                return self._name(logical_id, resource, "FunctionName")
             if attribute == "Arn":
-                return self._function_arn(self._function_name(logical_id, resource))
+                return self._function_arn(self._name(logical_id, resource, "FunctionName"))
             known = ("Arn",)
         elif type_ == "AWS::Lambda::Version":
             if attribute is None:
@@ -676,7 +676,7 @@ class Template:
                 return self._text(stage, f"{here}.Properties.StageName", "a Stage's StageName")
             known = ()
         elif type_ == "AWS::Logs::LogGroup":  # an access log's destination: named, ARN `:*`
-            name = self._log_group_name(logical_id, resource)
+            name = self._name(logical_id, resource, "LogGroupName")
             if attribute is None:
                 return name
             if attribute == "Arn":
@@ -713,18 +713,12 @@ class Template:
             raise self.error(here, f"{name} is not given, and this resource's value needs it")
         return self._resolve(properties[name], f"{here}.{name}")
 
-    def _function_name(self, logical_id: str, resource: Mapping[str, Any]) -> str:
+    def _name(self, logical_id: str, resource: Mapping[str, Any], key: str) -> str:
+        """A resource's own name (`FunctionName`, `LogGroupName`), or its logical id."""
         properties = resource.get("Properties")
-        if isinstance(properties, Mapping) and properties.get("FunctionName") is not None:
-            path = f"Resources.{logical_id}.Properties.FunctionName"
-            return self._text(self._property(logical_id, "FunctionName"), path, "FunctionName")
-        return logical_id
-
-    def _log_group_name(self, logical_id: str, resource: Mapping[str, Any]) -> str:
-        properties = resource.get("Properties")
-        if isinstance(properties, Mapping) and properties.get("LogGroupName") is not None:
-            path = f"Resources.{logical_id}.Properties.LogGroupName"
-            return self._text(self._property(logical_id, "LogGroupName"), path, "LogGroupName")
+        if isinstance(properties, Mapping) and properties.get(key) is not None:
+            path = f"Resources.{logical_id}.Properties.{key}"
+            return self._text(self._property(logical_id, key), path, key)
         return logical_id
 
     def _target(self, logical_id: str) -> str:

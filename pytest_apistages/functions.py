@@ -20,6 +20,7 @@ from typing import Any
 
 from .errors import BadRequestError, NotFoundError, did_you_mean, refused_at_the_caller, shown
 from .model import frozen_map
+from .rollout import plan as plan_steps
 
 Handler = Callable[[Any, Any], Any]
 Duration = float | Callable[[Any], float]
@@ -66,6 +67,8 @@ class Alias:
     name: str
     version: str
     weights: Mapping[str, float] = field(default_factory=frozen_map)
+    # How CodeDeploy shifts it (SAM's DeploymentPreference): shift_traffic's default steps.
+    deployment_preference: str | None = None
 
     def pick(self, draw: float) -> str:
         """The version one invocation runs, for a uniform draw in [0, 1)."""
@@ -116,8 +119,9 @@ class Functions:
     def shift_traffic(self, function: str, alias: str, to_version: str, **options: Any) -> Any:
         """Move `alias` onto `to_version` step by step, judging each step from the two
         versions' own figures; ends on the new version or back on the old. Options: `steps`
-        (percents or a CodeDeploy preset), `traffic`, `stage`, `health`, `interval`,
-        `requests` (see the README's Canary analysis). Returns a `Rollout`."""
+        (percents or a CodeDeploy preset; by default the alias's `deployment_preference`),
+        `traffic`, `stage`, `health`, `interval`, `requests` (see the README's Canary
+        analysis). Returns a `Rollout`."""
         if self._shifter is None:
             raise BadRequestError("shift_traffic needs the functions of a Gateway")
         return self._shifter(function, alias, to_version, **options)
@@ -188,11 +192,25 @@ class Functions:
         return version
 
     def set_alias(
-        self, name: str, alias: str, version: str, *, weights: Mapping[str, float] | None = None
+        self,
+        name: str,
+        alias: str,
+        version: str,
+        *,
+        weights: Mapping[str, float] | None = None,
+        deployment_preference: str | None = None,
     ) -> None:
         """Create or move an alias to a published version (or $LATEST). `weights` sends that
-        share (0.0-1.0) of the alias's invocations to one other published version."""
+        share (0.0-1.0) of the alias's invocations to one other published version.
+        `deployment_preference` (a CodeDeploy preset such as `Canary10Percent5Minutes`, as
+        SAM's DeploymentPreference names it) is how `shift_traffic` moves it by default; a
+        move without one keeps the alias's."""
         fn = self._get(name)
+        if deployment_preference is not None:
+            plan_steps(deployment_preference, None)  # an unknown preset is refused here
+        else:
+            known = fn.aliases.get(alias)
+            deployment_preference = known.deployment_preference if known else None
         version = str(version)
         routing = {str(v): w for v, w in (weights or {}).items()}
         if not isinstance(alias, str) or not _ALIAS.match(alias) or alias == "$LATEST":
@@ -230,7 +248,7 @@ class Functions:
             raise BadRequestError(
                 f"Alias {name}:{alias}: a weighted alias must point at a published version"
             )
-        fn.aliases[alias] = Alias(alias, version, frozen_map(routing))
+        fn.aliases[alias] = Alias(alias, version, frozen_map(routing), deployment_preference)
 
     def versions(self, name: str) -> dict[str, FunctionVersion]:
         return dict(self._get(name).versions)

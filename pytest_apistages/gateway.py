@@ -246,8 +246,10 @@ class Gateway:
             )  # fmt: skip
             for handler, description in fn.versions.values():
                 gw.functions.publish_version(fn.name, handler, description=description)
-            for alias, (version, weights) in fn.aliases.items():
-                gw.functions.set_alias(fn.name, alias, version, weights=weights)
+            for alias, (version, weights, preference) in fn.aliases.items():
+                gw.functions.set_alias(
+                    fn.name, alias, version, weights=weights, deployment_preference=preference
+                )
         for host, app in loaded.backends.items():
             gw.backends.mount(host, app)
         for deployment_id, (definition, description) in loaded.deployments.items():

@@ -162,7 +162,7 @@ def alias_rollout(
     alias: str,
     to_version: str,
     *,
-    steps: str | Sequence[float],
+    steps: str | Sequence[float] | None = None,
     traffic: Traffic,
     stage: str | None = None,
     health: Mapping[str, Any] | None = None,
@@ -170,11 +170,19 @@ def alias_rollout(
     requests: int = DEFAULT_REQUESTS,
 ) -> Rollout:
     """`gw.functions.shift_traffic`: an alias's weights moved onto `to_version` step by step
-    (SAM's AutoPublishAlias with a DeploymentPreference), judged from per-version figures."""
+    (SAM's AutoPublishAlias with a DeploymentPreference, whose preset is the default
+    `steps`), judged from per-version figures."""
     functions = gateway.functions
     current = functions.aliases(function).get(alias)
     if current is None:
         raise BadRequestError(f"function {function!r} has no alias {alias!r} to shift")
+    if steps is None:
+        steps = current.deployment_preference
+        if steps is None:
+            raise BadRequestError(
+                f"shift_traffic: give steps= (alias {function}:{alias} has no "
+                "deployment_preference to take them from)"
+            )
     old, new = current.version, str(to_version)
     if new == old:
         raise BadRequestError(f"alias {function}:{alias} already points at version {new}")

@@ -9,11 +9,12 @@ import itertools
 import json
 import random
 import re
+import uuid
 from typing import Any
 
 import pytest
 
-from pytest_apistages import BadRequestError, Gateway
+from pytest_apistages import BadRequestError, ConfigError, Gateway
 from pytest_apistages.assertions import assert_canary_healthy
 from pytest_apistages.observe.canary import compare
 from pytest_apistages.observe.metrics import Tally
@@ -124,6 +125,57 @@ def test_a_healthy_alias_shift_ends_on_the_new_version():
     assert result.promoted
     assert gw.functions.aliases("pets")["live"].version == "2"
     assert gw.client("prod").get("/pets").invocation.version == "2"
+
+
+def test_an_alias_shift_follows_its_deployment_preference():
+    gw = release()
+    gw.functions.set_alias("pets", "live", "1", deployment_preference="Linear10PercentEvery1Minute")
+
+    result = gw.functions.shift_traffic("pets", "live", "2", traffic=["/pets"], stage="prod")
+
+    assert result.promoted
+    assert [s.percent for s in result.steps] == [10.0 * i for i in range(1, 11)]
+    assert gw.functions.aliases("pets")["live"].deployment_preference == (
+        "Linear10PercentEvery1Minute"  # kept through every move of the shift
+    )
+
+
+def test_an_alias_shift_without_steps_or_preference_is_refused():
+    gw = release()
+
+    with pytest.raises(BadRequestError) as error:
+        gw.functions.shift_traffic("pets", "live", "2", traffic=["/pets"], stage="prod")
+
+    assert str(error.value) == (
+        "shift_traffic: give steps= (alias pets:live has no deployment_preference to take them "
+        "from)"
+    )
+
+
+def test_a_config_alias_takes_a_deployment_preference(tmp_path):
+    module = f"handlers_{uuid.uuid4().hex}"  # a module name no other test imported
+    (tmp_path / f"{module}.py").write_text(
+        "def pets(event, context):\n    return {'statusCode': 200, 'body': '{}'}\n"
+    )
+    live = {"version": "1", "deployment_preference": "Canary10Percent5Minutes"}
+    config = {
+        "api": {"routes": {"GET /pets": "pets:live"}},
+        "functions": {"pets": {
+            "handler": f"{module}:pets",
+            "versions": {"1": f"{module}:pets", "2": f"{module}:pets"},
+            "aliases": {"live": live},
+        }},
+        "stages": {"prod": {}},
+    }  # fmt: skip
+    gw = Gateway.from_dict(config, base_dir=tmp_path)
+    assert gw.functions.aliases("pets")["live"].deployment_preference == "Canary10Percent5Minutes"
+
+    live["deployment_preference"] = "Canary5Percent"
+    with pytest.raises(ConfigError) as error:
+        Gateway.from_dict(config, base_dir=tmp_path)
+    assert str(error.value).startswith(
+        "config: functions.pets.aliases.live: unknown deployment preset 'Canary5Percent'"
+    )
 
 
 def test_assert_canary_healthy_shows_the_report_and_the_allowances():

@@ -698,7 +698,8 @@ CASES = [
             aliases: {live: {"1": 0.9}}
         stages: {dev: {}}
         """,
-        "apistages.yaml: functions.pets.aliases.live.1: unknown key (known keys: version, weights)",
+        "apistages.yaml: functions.pets.aliases.live.1: unknown key (known keys: version, "
+        "weights, deployment_preference)",
         module=HANDLER,
     ),
     bad(

@@ -221,16 +221,27 @@ def test_the_implicit_api() -> None:
     assert gw.client("Prod").get("/orders").status_code == 403
 
 
-def test_codedeploy_traffic_shifting_is_a_notice() -> None:
-    notices = load_file(SAM, api="ShopApi").notices
-    assert len(notices) == 1
-    # Located at the function's DeploymentPreference, as written (SAM makes the alias).
-    assert notices[0].startswith(
-        f"{SAM}:{line_of(SAM, 'Type: Canary10Percent5Minutes') - 1}: "
-        "Resources.OrdersFunction.Properties.DeploymentPreference: "
-    )
-    assert "alias OrdersFunction:live is not emulated: it serves version 1" in notices[0]
-    assert "steps='Canary10Percent5Minutes'" in notices[0]
+def test_a_deployment_preference_is_how_the_alias_shifts() -> None:
+    """SAM's DeploymentPreference (Canary10Percent5Minutes) makes a CodeDeploy group that
+    shifts the alias; here the alias serves its version (as after a deployment) and
+    `shift_traffic` rehearses the shift with that preset's steps: 10 %, then all."""
+    assert load_file(SAM, api="ShopApi").notices == ()
+    shop = Gateway.from_file(SAM, api="ShopApi")
+    live = shop.functions.aliases("OrdersFunction")["live"]
+    assert (live.version, live.deployment_preference) == ("1", "Canary10Percent5Minutes")
+    handler = shop.functions.versions("OrdersFunction")["1"].handler
+    shop.functions.publish_version("OrdersFunction", handler)
+    start = shop.clock.freeze()
+
+    result = shop.functions.shift_traffic(
+        "OrdersFunction", "live", "2", traffic=["/orders"], stage="prod", requests=200,
+        health={"min_requests": 10},
+    )  # fmt: skip
+
+    assert result.promoted, result.text()
+    assert [step.percent for step in result.steps] == [10.0, 100.0]
+    assert shop.clock.now() == start + 2 * 5 * 60  # each step is watched for 5 minutes
+    assert shop.functions.aliases("OrdersFunction")["live"].version == "2"
 
 
 def test_without_openapi_version_sam_adds_a_stage_named_stage(tmp_path: Path) -> None:

@@ -569,24 +569,28 @@ class _Reader:
             routing = self.prop(aid, "RoutingConfig") or {}
             for weight in routing.get("AdditionalVersionWeights") or []:
                 weights[str(weight.get("FunctionVersion"))] = _number(weight.get("FunctionWeight"))
-            aliases[alias] = {"version": version, "weights": weights} if weights else version
-            self._shifted_by_codedeploy(aid, lid, name, alias, version)
+            entry_alias: dict[str, Any] = {"version": version}
+            if weights:
+                entry_alias["weights"] = weights
+            preference = self._shifted_by_codedeploy(aid, lid, name, alias)
+            if preference is not None:
+                entry_alias["deployment_preference"] = preference
+            aliases[alias] = entry_alias if len(entry_alias) > 1 else version
             self.spec.mark(
                 ["functions", name, "aliases", alias], self.place("Resources", aid, "Properties")
             )
         if aliases:
             entry["aliases"] = aliases
 
-    def _shifted_by_codedeploy(
-        self, aid: str, function: str, name: str, alias: str, version: str
-    ) -> None:
-        """An alias CodeDeploy moves (SAM's DeploymentPreference, reference §3.4) serves its
-        version here, as it does once a deployment has ended: said, with how to rehearse it."""
+    def _shifted_by_codedeploy(self, aid: str, function: str, name: str, alias: str) -> str | None:
+        """The CodeDeploy preset that shifts an alias (SAM's DeploymentPreference, reference
+        §3.4), which `gw.functions.shift_traffic` then follows by default. The alias serves
+        its version here, as it does once a deployment has ended; a custom CodeDeploy config,
+        whose steps are not in the template, is said."""
         policy = self.resources[aid].get("UpdatePolicy")
         shift = policy.get("CodeDeployLambdaAliasUpdate") if isinstance(policy, Mapping) else None
         if not isinstance(shift, Mapping):
-            return
-        steps = "[10, 50, 100]"  # a custom CodeDeploy config: its steps are the user's
+            return None
         try:
             group = self.t.resolve(shift.get("DeploymentGroupName"), f"Resources.{aid}")
             found = isinstance(group, str) and group in self.resources
@@ -594,14 +598,15 @@ class _Reader:
         except ConfigError:
             config = None
         if isinstance(config, str) and config.startswith("CodeDeployDefault.Lambda"):
-            steps = repr(config.removeprefix("CodeDeployDefault.Lambda"))
+            return config.removeprefix("CodeDeployDefault.Lambda")
         where = self.path(function, "DeploymentPreference")  # SAM's, in the template as written
         self.notice(
             where if where in self.t.lines else f"Resources.{aid}.UpdatePolicy",
-            f"CodeDeploy's traffic shifting of alias {name}:{alias} is not emulated: it serves "
-            f"version {version}, as after a deployment; rehearse a shift with "
-            f"gw.functions.shift_traffic({name!r}, {alias!r}, <version>, steps={steps}, ...)",
+            f"CodeDeploy config {config!r} of alias {name}:{alias} is not a preset: rehearse "
+            f"its shift with gw.functions.shift_traffic({name!r}, {alias!r}, <version>, "
+            "steps=[...], ...)",
         )
+        return None
 
 
 def _canary(given: Any, path: str, template: Template) -> dict[str, Any]:

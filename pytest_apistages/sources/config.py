@@ -47,7 +47,7 @@ class _FunctionSpec:
     timeout: float
     memory: int
     versions: dict[str, tuple[Callable[..., Any], str]]
-    aliases: dict[str, tuple[str, dict[str, float]]]
+    aliases: dict[str, tuple[str, dict[str, float], str | None]]
 
 
 @dataclass(frozen=True)
@@ -342,11 +342,14 @@ def _function(name: str, node: Node, base_dir: Path) -> _FunctionSpec:
     scratch.register(name, handler)
     for version_handler, _ in versions.values():
         scratch.publish_version(name, version_handler)
-    aliases: dict[str, tuple[str, dict[str, float]]] = {}
+    aliases: dict[str, tuple[str, dict[str, float], str | None]] = {}
     for alias, target in entries.get("aliases", Node({}, "")).mapping().items():
         weights: dict[str, float] = {}
+        preference = None
         if isinstance(target.value, dict):
-            parts = target.mapping(("version", "weights"))
+            parts = target.mapping(("version", "weights", "deployment_preference"))
+            if "deployment_preference" in parts:
+                preference = parts["deployment_preference"].string()
             if "version" not in parts:
                 raise target.error("missing 'version'", 'e.g. {version: "2", weights: {"3": 0.1}}')
             version_node = parts["version"]
@@ -366,8 +369,10 @@ def _function(name: str, node: Node, base_dir: Path) -> _FunctionSpec:
                 f"declared versions: {', '.join(versions) or 'none'} (or $LATEST)",
             )
         with target.located():
-            scratch.set_alias(name, alias, version, weights=weights)
-        aliases[alias] = (version, weights)
+            scratch.set_alias(
+                name, alias, version, weights=weights, deployment_preference=preference
+            )
+        aliases[alias] = (version, weights, preference)
     return _FunctionSpec(name, handler, environment, timeout, memory, versions, aliases)
 
 

@@ -443,7 +443,7 @@ CASES: dict[str, Loads | Refused] = {
     ),
     "serverless-express_basic-starter_simple-proxy-api.yaml": Loads(check_simple_proxy_api),
     "serverless-patterns_apigw-api-key_template.yaml": Refused(
-        ":36: " + _runtime("AppFunction", "nodejs24.x"),
+        ":7: " + _runtime("AppFunction", "nodejs24.x"),  # Globals gave the runtime
         why="Node.js code cannot run in-process; a stand-in in functions: settles it",
     ),
     "serverless-patterns_apigw-api-key_template.yaml+config": Loads(check_api_key_pattern),

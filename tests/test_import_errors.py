@@ -227,6 +227,38 @@ CASES: dict[str, tuple[dict[str, str], dict[str, Any], str, str, int | None]] = 
         "Resources.Fn.Properties.Handler",
         7,
     ),
+    "SAM event naming a missing API": (
+        {"s.yaml": SAM.replace("Method: get}", "Method: get, RestApiId: !Ref Nope}")},
+        {},
+        "s.yaml:10: Resources.Fn.Properties.Events.Get: the SAM transform refused the template: "
+        "Resource with id [Fn] is invalid. Event with id [Get] is invalid. RestApiId must be a "
+        "valid reference to an 'AWS::Serverless::Api' resource in same template. (fix it as "
+        "`sam validate` would ask)",
+        "Resources.Fn.Properties.Events.Get",
+        10,
+    ),
+    "SAM Globals value wrong, at its Globals line": (
+        {
+            "s.yaml": SAM.replace(
+                "Resources:\n",
+                "Globals:\n  Function:\n    Environment:\n      Variables: {T: !Ref Tabel}\n"
+                "Resources:\n",
+            )
+        },
+        {},
+        "s.yaml:5: Resources.Fn.Properties.Environment.Variables.T.Ref: 'Tabel' is neither a "
+        "parameter nor a resource of this template (declare it under Parameters or Resources)",
+        "Resources.Fn.Properties.Environment.Variables.T.Ref",
+        5,
+    ),  # fmt: skip
+    "config parameter the template does not declare": (
+        {"apistages.yaml": "source: t.yaml\nparameters: {Nmae: shop}\n", "t.yaml": CFN},
+        {},
+        "apistages.yaml: parameters.Nmae: t.yaml declares no parameter 'Nmae' (did you mean "
+        "'Name'?) (its parameters: Name)",
+        "parameters.Nmae",
+        None,
+    ),
     "api= for an OpenAPI file": (
         {"o.yaml": OPENAPI},
         {"api": "Api"},
@@ -348,6 +380,22 @@ def test_a_bad_variable_name_in_a_config_override_is_located_in_the_config(
     assert (caught.value.source, caught.value.key) == (
         "apistages.yaml",
         "stages.prod.variables.bad key",
+    )
+
+
+def test_a_stage_the_config_adds_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `source:` config may add a stage; one the template lacks is named in the header, so
+    a misspelt `Prod` does not pass unnoticed."""
+    (tmp_path / "t.yaml").write_text(CFN)
+    (tmp_path / "apistages.yaml").write_text("source: t.yaml\nstages: {Prod: {}}\n")
+    monkeypatch.chdir(tmp_path)
+
+    loaded = load_file("apistages.yaml")
+
+    assert loaded.stage_names == ["prod", "Prod"]
+    assert loaded.notices == (
+        "apistages.yaml: stages.Prod: t.yaml has no stage 'Prod' (did you mean 'prod'?): this "
+        "config adds it (the template's stages: prod)",
     )
 
 

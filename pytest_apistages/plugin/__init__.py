@@ -128,7 +128,7 @@ def pytest_report_header(config: pytest.Config) -> str | list[str] | None:
         f"apistages: {loaded.source} (api {loaded.name}, stages {', '.join(loaded.stage_names)}), "
         f"seed {seed}"
     )
-    return [header, *(f"apistages: not emulated: {notice}" for notice in loaded.notices)]
+    return [header, *(f"apistages: note: {notice}" for notice in loaded.notices)]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

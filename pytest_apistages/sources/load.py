@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, did_you_mean
 from .cloudformation import read_cloudformation
 from .config import LoadedConfig, checked
 from .nodes import Node, Place, child_path, line_of, read_yaml
@@ -179,15 +179,24 @@ def _sam_renames(data: Mapping[str, Any]) -> dict[str, str]:
 def _generated_lines(
     lines: Mapping[str, int], original: Mapping[str, Any], output: Mapping[str, Any]
 ) -> dict[str, int]:
-    """`lines` with the resources the SAM transform generated (`PetsApiProdStage`,
-    `PetsApiDeployment1a2b3c4d5e`) given the lines of the SAM resource they come from (the
-    longest logical id they start with), key by key where the keys are alike, so an error in
-    one names the user's own line."""
+    """`lines` with what the SAM transform wrote given the user's own lines: a value Globals
+    gave a resource, the Globals line; the resources it generated (`PetsApiProdStage`,
+    `PetsApiDeployment1a2b3c4d5e`), the lines of the SAM resource they come from (the longest
+    logical id they start with), key by key where the keys are alike."""
     before = original.get("Resources")
     after = output.get("Resources")
     if not isinstance(before, Mapping) or not isinstance(after, Mapping):
         return dict(lines)
     out = dict(lines)
+    for logical_id, resource in before.items():  # what Globals gave a resource: its line there
+        kind = resource.get("Type") if isinstance(resource, Mapping) else None
+        section = {"AWS::Serverless::Function": "Function", "AWS::Serverless::Api": "Api"}
+        if kind not in section:
+            continue
+        given, into = f"Globals.{section[kind]}.", f"Resources.{logical_id}.Properties."
+        for key, line in lines.items():
+            if key.startswith(given):
+                out.setdefault(into + key[len(given) :], line)
     for generated in after:
         if generated in before:
             continue
@@ -313,8 +322,15 @@ def _with_source(
             "a source is a template or an OpenAPI file, not another apistages.yaml"
         )
     values: dict[str, Any] = {}
+    declared = data.get("Parameters") if isinstance(data, dict) else None
+    declared = list(declared) if isinstance(declared, dict) else []
     if "parameters" in entries:
         for name, value in entries["parameters"].mapping().items():
+            if name not in declared and not name.startswith("AWS::"):
+                raise value.error(
+                    f"{shown} declares no parameter {name!r}{did_you_mean(name, declared)}",
+                    f"its parameters: {', '.join(declared) or 'none'}",
+                )
             values[name] = value.value if isinstance(value.value, list) else str(value.value)
     values.update(parameters)
     imports = entries["imports"].mapping() if "imports" in entries else {}
@@ -330,6 +346,15 @@ def _with_source(
     own = {key: value for key, value in top.items() if key not in _SOURCE_KEYS}
     if spec.default_stages and "stages" in own:
         spec.data.pop("stages")
+    declared_stages = list(spec.data.get("stages") or {})
+    if declared_stages and "stages" in entries and isinstance(entries["stages"].value, dict):
+        for name, stage in entries["stages"].mapping().items():
+            if name not in declared_stages:  # an added stage, or a misspelt one: said
+                spec.notices.append(str(stage.error(
+                    f"{shown} has no stage {name!r}{did_you_mean(name, declared_stages)}: this "
+                    "config adds it",
+                    f"the template's stages: {', '.join(declared_stages)}",
+                )))  # fmt: skip
     for name, error in spec.pending.items():
         if name not in (own.get("functions") or {}):
             raise error

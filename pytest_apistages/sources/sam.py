@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,9 @@ def transformed(
         logical_id = getattr(first, "_logical_id", None)  # InvalidResourceException's
         key = f"Resources.{logical_id}" if logical_id else ""
         message = getattr(first, "message", str(first))
+        event = re.search(r"Event with id \[(\w+)\] is invalid", message)
+        if key and event and f"{key}.Properties.Events.{event.group(1)}" in lines:
+            key = f"{key}.Properties.Events.{event.group(1)}"
         more = f" (and {len(causes) - 1} more)" if len(causes) > 1 else ""
         raise ConfigError(
             source, key, f"the SAM transform refused the template: {message}{more}",

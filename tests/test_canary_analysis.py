@@ -88,7 +88,10 @@ def test_a_canary_twice_as_slow_is_rolled_back():
     assert result.outcome == "rolled back"
     latency = result.steps[-1].report.comparisons[2]
     assert (latency.metric, latency.verdict) == ("latency p99", "fail")
-    assert latency.effect == pytest.approx(2.0, rel=0.05)
+    # 80 ms against 40 ms of function time; the gateway's own time (real, about 0.3 ms, more on
+    # a loaded machine: 4 ms at a p99 made it 1.81 once) is on both sides, so the ratio of
+    # whole latencies is a little under 2.
+    assert 1.6 < latency.effect <= 2.01
     assert latency.p_value < 1e-6
 
 

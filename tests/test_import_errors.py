@@ -344,9 +344,9 @@ CASES: dict[str, tuple[dict[str, str], dict[str, Any], str, str, int | None]] = 
             "t.yaml": cfn('Variables: {v: "1"}', "Variables: {'bad key': x}"),
         },
         {},
-        "t.yaml:21: Resources.Stage.Properties.variables.bad key: Invalid stage variable name: "
+        "t.yaml:21: Resources.Stage.Properties.Variables.bad key: Invalid stage variable name: "
         "bad key.  Please use names with only word characters.",
-        "Resources.Stage.Properties.variables.bad key",
+        "Resources.Stage.Properties.Variables.bad key",
         21,
     ),  # fmt: skip
 }

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .nodes import Place
+from .nodes import Place, show_value
 from .openapi import read_openapi
 from .spec import Spec, at
 from .template import Template, read_template
@@ -37,6 +37,11 @@ _INTEGRATION_KEYS = {
     "CacheNamespace": "cacheNamespace", "Credentials": "credentials",
     "ConnectionType": "connectionType", "ConnectionId": "connectionId",
 }  # fmt: skip
+_METHOD_PROPERTIES = (
+    "RestApiId", "ResourceId", "HttpMethod", "Integration", "RequestParameters",
+    "MethodResponses", "ApiKeyRequired", "OperationName", "AuthorizationType", "AuthorizerId",
+    "AuthorizationScopes", "RequestValidatorId", "RequestModels",
+)  # fmt: skip
 _RESPONSE_KEYS = {
     "StatusCode": "statusCode", "ResponseParameters": "responseParameters",
     "ResponseTemplates": "responseTemplates", "ContentHandling": "contentHandling",
@@ -67,6 +72,9 @@ class _Reader:
     # -- helpers -----------------------------------------------------------------------------
 
     def place(self, *keys: str | int) -> Place:
+        """The place of a template key, given as its keys or as one dotted key path."""
+        if len(keys) == 1 and isinstance(keys[0], str) and keys[0].startswith("Resources."):
+            return Place(self.t.source, keys[0], self.t.lines)
         return at(Place(self.t.source, "", self.t.lines), *keys)
 
     def prop(self, logical_id: str, key: str, default: Any = None) -> Any:
@@ -79,7 +87,24 @@ class _Reader:
         return self.t.resolve(properties[key], f"Resources.{logical_id}.Properties.{key}")
 
     def path(self, logical_id: str, *keys: str | int) -> str:
+        """The key path of a resource's property (`Resources.Api.Properties.Name`)."""
         return self.place("Resources", logical_id, "Properties", *keys).path
+
+    def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
+        """`value` as a mapping (nothing: an empty one); anything else, a located error."""
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise self.t.error(path, f"expected a mapping, got {show_value(value)}")
+        return value
+
+    def sequence(self, value: Any, path: str) -> list[Any]:
+        """`value` as a list (nothing: an empty one); anything else, a located error."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.t.error(path, f"expected a list, got {show_value(value)}")
+        return value
 
     def notice(self, path: str, text: str) -> None:
         """Something read that is not emulated: said once, where it is."""
@@ -129,9 +154,12 @@ class _Reader:
             self._methods()
         if name:  # top-level properties apply over the body (CFN's RestApi: Mode), info.title too
             self.spec.put(["api", "name"], name, at(here, "Name"))
+        given_types = self.sequence(
+            self.prop(lid, "BinaryMediaTypes"), self.path(lid, "BinaryMediaTypes")
+        )
         types = [  # (what is not a string, the config's check refuses where it is)
             t.replace("~1", "/").replace("~0", "~") if isinstance(t, str) else t
-            for t in self.prop(lid, "BinaryMediaTypes") or []
+            for t in given_types
         ]
         if types:
             known = self.spec.data["api"].get("binary_media_types") or []
@@ -145,6 +173,11 @@ class _Reader:
                 self.path(lid, "ApiKeySourceType"),
                 f"API key source {source_type!r} is not emulated (it needs an authorizer)",
                 "use HEADER (keys in the x-api-key header)",
+            )
+        if self.prop(lid, "Policy") is not None:
+            self.notice(
+                self.path(lid, "Policy"),
+                "resource policies are not emulated: every caller is allowed",
             )
         self._gateway_responses()
         self._deployments_and_stages()
@@ -177,27 +210,42 @@ class _Reader:
         by_id = {self.t.ref_value(lid): lid for lid in resources}
         paths: dict[Any, str] = {self.root_id: "/"}
 
-        def path_of(resource_id: Any, seen: tuple[str, ...] = ()) -> str:
+        def path_of(resource_id: Any, where: str, seen: tuple[str, ...] = ()) -> str:
+            """The path of a resource, from the key (`where`) that names it."""
             if resource_id in paths:
                 return paths[resource_id]
             lid = by_id.get(resource_id)
             if lid is None or lid in seen:
-                where = f"Resources.{seen[-1]}.Properties.ParentId" if seen else "Resources"
-                raise self.t.error(where, f"parent resource {resource_id!r} is not in this API")
-            parent = path_of(self.prop(lid, "ParentId"), (*seen, lid))
+                raise self.t.error(
+                    where, f"resource {resource_id!r} is not a resource of {self.api}",
+                    "name one of its AWS::ApiGateway::Resource (or its RootResourceId)",
+                )  # fmt: skip
+            parent = path_of(self.prop(lid, "ParentId"), self.path(lid, "ParentId"), (*seen, lid))
             part = self.prop(lid, "PathPart")
+            if not isinstance(part, str) or not part:
+                raise self.t.error(
+                    self.path(lid, "PathPart"), f"expected a path part, got {show_value(part)}",
+                    "e.g. items, {id} or {proxy+}",
+                )  # fmt: skip
             paths[resource_id] = f"{parent.rstrip('/')}/{part}"
             return paths[resource_id]
 
         routes: dict[str, Any] = {}
         self.spec.put(["api", "routes"], routes, self.place("Resources"))
         for lid in self.for_api("AWS::ApiGateway::Method"):
-            path = path_of(self.prop(lid, "ResourceId"))
-            key = f"{str(self.prop(lid, 'HttpMethod', '')).upper()} {path}"
             here = self.place("Resources", lid, "Properties")
+            for name in self.mapping(self.resources[lid].get("Properties"), here.path):
+                if name not in _METHOD_PROPERTIES:
+                    raise self.t.error(
+                        at(here, name).path, "unknown Method property",
+                        f"known: {', '.join(_METHOD_PROPERTIES)}",
+                    )  # fmt: skip
+            path = path_of(self.prop(lid, "ResourceId"), self.path(lid, "ResourceId"))
+            key = f"{str(self.prop(lid, 'HttpMethod', '')).upper()} {path}"
             if key in routes:
                 raise self.t.error(here.path, f"a second method for {key}", "keep one")
-            route: dict[str, Any] = {"integration": self._integration(lid, at(here, "Integration"))}
+            integration = self._integration(lid, key, at(here, "Integration"))
+            route: dict[str, Any] = {"integration": integration}
             for ours, theirs in (("requestParameters", "RequestParameters"),
                                  ("apiKeyRequired", "ApiKeyRequired"),
                                  ("operationName", "OperationName")):  # fmt: skip
@@ -206,14 +254,18 @@ class _Reader:
                     route[ours] = value
                     self.spec.mark(["api", "routes", key, ours], at(here, theirs))
             responses = {}
-            for index, response in enumerate(self.prop(lid, "MethodResponses") or []):
-                if isinstance(response, Mapping):
-                    entry = {"responseParameters": response.get("ResponseParameters") or {}}
-                    responses[str(response.get("StatusCode"))] = entry
-                    self.spec.mark(
-                        ["api", "routes", key, "methodResponses", str(response.get("StatusCode"))],
-                        at(here, "MethodResponses", index),
-                    )
+            given = self.sequence(
+                self.prop(lid, "MethodResponses"), self.path(lid, "MethodResponses")
+            )
+            for index, response in enumerate(given):
+                where = self.path(lid, "MethodResponses", index)
+                response = self.mapping(response, where)
+                status = str(response.get("StatusCode"))
+                responses[status] = {"responseParameters": response.get("ResponseParameters") or {}}
+                self.spec.mark(
+                    ["api", "routes", key, "methodResponses", status],
+                    at(here, "MethodResponses", index),
+                )
             if responses:
                 route["methodResponses"] = responses
             authorization = str(self.prop(lid, "AuthorizationType") or "NONE").upper()
@@ -222,21 +274,30 @@ class _Reader:
                     self.path(lid, "AuthorizationType"),
                     f"authorization {authorization} is not emulated: requests are let through",
                 )
+            if self.prop(lid, "RequestValidatorId") is not None:
+                self.notice(
+                    self.path(lid, "RequestValidatorId"),
+                    "request validation is not emulated: requests are not validated",
+                )
             routes[key] = route
             self.spec.mark(["api", "routes", key], here)
 
-    def _integration(self, lid: str, place: Place) -> dict[str, Any]:
-        """A Method's `Integration` in x-amazon-apigateway-integration's keys."""
-        given = self.prop(lid, "Integration") or {}
-        if not isinstance(given, Mapping):
-            raise self.t.error(place.path, "expected a mapping")
+    def _integration(self, lid: str, key: str, place: Place) -> dict[str, Any]:
+        """A Method's `Integration` in x-amazon-apigateway-integration's keys, each located
+        at CloudFormation's."""
+        given = self.mapping(self.prop(lid, "Integration"), place.path)
+        integration = ["api", "routes", key, "integration"]
+        self.spec.mark(integration, place)
         out: dict[str, Any] = {}
         for theirs, value in given.items():
             ours = _INTEGRATION_KEYS.get(theirs)
             if ours is not None:
                 out[ours] = value
+                self.spec.mark([*integration, ours], at(place, theirs))
             elif theirs == "IntegrationResponses":
-                out["responses"] = self._responses(value, at(place, theirs))
+                out["responses"] = self._responses(
+                    value, [*integration, "responses"], at(place, theirs)
+                )
             else:
                 raise self.t.error(
                     at(place, theirs).path, "unknown Integration property",
@@ -244,16 +305,24 @@ class _Reader:
                 )  # fmt: skip
         return out
 
-    def _responses(self, given: Any, place: Place) -> dict[str, Any]:
+    def _responses(self, given: Any, keys: list[str], place: Place) -> dict[str, Any]:
+        """IntegrationResponses by selection pattern (none: the default response)."""
         responses: dict[str, Any] = {}
-        for index, response in enumerate(given if isinstance(given, list) else []):
-            if not isinstance(response, Mapping):
-                raise self.t.error(at(place, index).path, "expected a mapping")
+        for index, response in enumerate(self.sequence(given, place.path)):
+            here = at(place, index)
+            response = self.mapping(response, here.path)
             pattern = str(response.get("SelectionPattern") or "default")
-            entry = {
+            if pattern in responses:
+                raise self.t.error(
+                    here.path, f"a second integration response for selection pattern {pattern!r}",
+                    "give each a SelectionPattern of its own (one may have none: the default)",
+                )  # fmt: skip
+            responses[pattern] = {
                 _RESPONSE_KEYS.get(k, k): v for k, v in response.items() if k != "SelectionPattern"
             }
-            responses[pattern] = entry
+            self.spec.mark([*keys, pattern], here)
+            for theirs, ours in _RESPONSE_KEYS.items():
+                self.spec.mark([*keys, pattern, ours], at(here, theirs))
         return responses
 
     def _gateway_responses(self) -> None:
@@ -318,9 +387,10 @@ class _Reader:
                         f"a canary deployment needs stage {name!r} to exist already",
                         "declare the stage (an AWS::ApiGateway::Stage) with its deployment",
                     )  # fmt: skip
+                where = self.path(lid, "DeploymentCanarySettings")
                 stages[name]["canary"] = {
                     "deployment": lid,
-                    **_canary(canary, self.path(lid, "DeploymentCanarySettings"), self.t),
+                    **self._canary(self.mapping(canary, where), where),
                 }
                 self.spec.mark(
                     ["stages", name, "canary"],
@@ -346,24 +416,27 @@ class _Reader:
     def _stage_settings(self, lid: str, under: str, name: str) -> dict[str, Any]:
         """A Stage's (or a Deployment's StageDescription's) settings in the config's keys."""
 
-        def get(key: str) -> Any:
-            if not under:
-                return self.prop(lid, key)
-            holder = self.prop(lid, under) or {}
-            return holder.get(key) if isinstance(holder, Mapping) else None
-
         base = [under] if under else []
+        holder = self.mapping(self.prop(lid, under), self.path(lid, under)) if under else {}
+
+        def get(key: str) -> Any:
+            return holder.get(key) if under else self.prop(lid, key)
+
+        def where(*keys: str | int) -> str:
+            return self.path(lid, *base, *keys)
+
         out: dict[str, Any] = {}
         if get("Variables") is not None:
-            out["variables"] = {k: _text(v) for k, v in (get("Variables") or {}).items()}
+            variables = self.mapping(get("Variables"), where("Variables"))
+            out["variables"] = {k: _text(v) for k, v in variables.items()}
+            self.spec.mark(["stages", name, "variables"], self.place(where("Variables")))
         if get("Description") is not None:
             out["description"] = str(get("Description"))
         method_settings: dict[str, Any] = {}
-        for index, entry in enumerate(get("MethodSettings") or []):
-            if not isinstance(entry, Mapping):
-                raise self.t.error(
-                    self.path(lid, *base, "MethodSettings", index), "expected a mapping"
-                )
+        for index, entry in enumerate(
+            self.sequence(get("MethodSettings"), where("MethodSettings"))
+        ):
+            entry = self.mapping(entry, where("MethodSettings", index))
             key = _method_settings_key(entry)
             if key.startswith("* "):  # settings apply to one method, or to all as /* and *
                 raise self.t.error(
@@ -373,17 +446,15 @@ class _Reader:
                     "name the method (GET, POST, ...), one entry per method",
                 )
             method_settings[key] = _method_setting(entry)
-            self.spec.mark(
-                ["stages", name, "method_settings", key],
-                self.place("Resources", lid, "Properties", *base, "MethodSettings", index),
-            )
+            entry_at = self.place(where("MethodSettings", index))
+            self.spec.mark(["stages", name, "method_settings", key], entry_at)
+            for theirs, ours in _METHOD_SETTING_KEYS.items():
+                self.spec.mark(
+                    ["stages", name, "method_settings", key, *ours], at(entry_at, theirs)
+                )
         if under:  # StageDescription also takes the `*/*` settings directly
             stage_level = _method_setting(
-                {
-                    k: v
-                    for k, v in (self.prop(lid, under) or {}).items()
-                    if k in _METHOD_SETTING_KEYS
-                }
+                {k: v for k, v in holder.items() if k in _METHOD_SETTING_KEYS}
             )
             if stage_level:
                 method_settings["*/*"] = {**stage_level, **method_settings.get("*/*", {})}
@@ -397,21 +468,35 @@ class _Reader:
             everything.setdefault("caching", {}).setdefault("enabled", False)
         if method_settings:
             out["method_settings"] = method_settings
-        log = get("AccessLogSetting")
-        if isinstance(log, Mapping):
+        if get("AccessLogSetting") is not None:
+            log = self.mapping(get("AccessLogSetting"), where("AccessLogSetting"))
+            self.spec.mark(["stages", name, "access_log"], self.place(where("AccessLogSetting")))
             out["access_log"] = {
                 "format": log.get("Format"),
                 "destination": log.get("DestinationArn") or "access-logs",
             }
-        canary = get("CanarySetting")
-        if canary is not None:
-            path = self.path(lid, *base, "CanarySetting")
-            settings = _canary(canary, path, self.t)
-            deployment = canary.get("DeploymentId") if isinstance(canary, Mapping) else None
+        if get("CanarySetting") is not None:
+            canary = self.mapping(get("CanarySetting"), where("CanarySetting"))
+            settings = self._canary(canary, where("CanarySetting"))
+            self.spec.mark(["stages", name, "canary"], self.place(where("CanarySetting")))
+            deployment = canary.get("DeploymentId")
             settings["deployment"] = deployment or (
                 lid if under else self.prop(lid, "DeploymentId")
             )
             out["canary"] = settings
+        return out
+
+    def _canary(self, given: Mapping[str, Any], path: str) -> dict[str, Any]:
+        """CanarySetting / DeploymentCanarySettings in the config's keys (SAM passes through a
+        misspelt `StageVariablesOverrides`; AWS's key is `StageVariableOverrides`)."""
+        out: dict[str, Any] = {"percent": _number(given.get("PercentTraffic", 0))}
+        spelling = "StageVariablesOverrides" if "StageVariablesOverrides" in given else None
+        key = spelling or "StageVariableOverrides"
+        overrides = self.mapping(given.get(key), f"{path}.{key}")
+        if overrides:
+            out["variables"] = {k: _text(v) for k, v in overrides.items()}
+        if given.get("UseStageCache") is not None:
+            out["use_stage_cache"] = _boolean(given["UseStageCache"])
         return out
 
     # -- API keys and usage plans ------------------------------------------------------------
@@ -430,20 +515,28 @@ class _Reader:
         plans: dict[str, Any] = {}
         members: dict[Any, list[str]] = {}
         for lid in self.of_type("AWS::ApiGateway::UsagePlanKey"):
-            members.setdefault(self.prop(lid, "UsagePlanId"), []).append(
-                key_names.get(self.prop(lid, "KeyId"), str(self.prop(lid, "KeyId")))
-            )
+            key_id = self.prop(lid, "KeyId")
+            if key_id not in key_names:
+                self.notice(
+                    self.path(lid, "KeyId"),
+                    f"API key {key_id!r} is not in this template: its calls are refused (give "
+                    "it as api_keys: in an apistages.yaml whose source: is this template)",
+                )
+                continue
+            members.setdefault(self.prop(lid, "UsagePlanId"), []).append(key_names[key_id])
         for lid in self.of_type("AWS::ApiGateway::UsagePlan"):
             plan_stages: list[Any] = []
-            for item in self.prop(lid, "ApiStages") or []:
-                if not isinstance(item, Mapping) or item.get("ApiId") != self.api_id:
+            api_stages = self.sequence(self.prop(lid, "ApiStages"), self.path(lid, "ApiStages"))
+            for index, item in enumerate(api_stages):
+                item = self.mapping(item, self.path(lid, "ApiStages", index))
+                if item.get("ApiId") != self.api_id:
                     continue
                 stage = str(item.get("Stage"))
-                throttle = item.get("Throttle") or {}
+                where = self.path(lid, "ApiStages", index, "Throttle")
+                throttle = self.mapping(item.get("Throttle"), where)
                 if throttle:
-                    plan_stages.append(
-                        {"stage": stage, "throttle": {k: _limits(v) for k, v in throttle.items()}}
-                    )
+                    limits = {k: self._limits(v, f"{where}.{k}") for k, v in throttle.items()}
+                    plan_stages.append({"stage": stage, "throttle": limits})
                 else:
                     plan_stages.append(stage)
             if not plan_stages:
@@ -454,8 +547,10 @@ class _Reader:
             if used:
                 plan["keys"] = used
             if self.prop(lid, "Throttle"):
-                plan["throttle"] = _limits(self.prop(lid, "Throttle"))
-            quota = self.prop(lid, "Quota")
+                plan["throttle"] = self._limits(
+                    self.prop(lid, "Throttle"), self.path(lid, "Throttle")
+                )
+            quota = self.mapping(self.prop(lid, "Quota"), self.path(lid, "Quota"))
             if quota:
                 plan["quota"] = {
                     "limit": _number(quota.get("Limit")),
@@ -473,6 +568,14 @@ class _Reader:
         if plans:
             self.spec.put(["usage_plans"], plans)
 
+    def _limits(self, given: Any, path: str) -> dict[str, Any]:
+        """`{RateLimit, BurstLimit}` as the config's `{rate, burst}`."""
+        limits = self.mapping(given, path)
+        return {
+            "rate": _number(limits.get("RateLimit")),
+            "burst": _number(limits.get("BurstLimit")),
+        }
+
     # -- functions ---------------------------------------------------------------------------
 
     def _functions(self) -> None:
@@ -488,8 +591,9 @@ class _Reader:
             entry = self._code(lid, name)
             if entry is None:
                 continue
-            environment = self.prop(lid, "Environment") or {}
-            variables = environment.get("Variables") if isinstance(environment, Mapping) else None
+            environment = self.mapping(self.prop(lid, "Environment"), self.path(lid, "Environment"))
+            where = self.path(lid, "Environment", "Variables")
+            variables = self.mapping(environment.get("Variables"), where)
             if variables:
                 entry["environment"] = {k: _text(v) for k, v in variables.items()}
                 self.spec.mark(
@@ -501,6 +605,12 @@ class _Reader:
             if self.prop(lid, "MemorySize") is not None:
                 entry["memory"] = _number(self.prop(lid, "MemorySize"))
                 self.spec.mark(["functions", name, "memory"], at(here, "MemorySize"))
+            if self.prop(lid, "Layers"):
+                self.notice(
+                    self.path(lid, "Layers"),
+                    f"layers of {name!r} are not loaded: what its code imports from them must "
+                    "be installed where the tests run",
+                )
             self._versions(lid, name, entry)
             functions[name] = entry
             self.spec.mark(["functions", name], here)
@@ -525,7 +635,7 @@ class _Reader:
         properties = self.place("Resources", lid, "Properties")
         self.spec.mark(["functions", name, "handler"], at(properties, "Handler"))
         if isinstance(code, Mapping) and "ZipFile" in code:
-            written = "InlineCode" if self.t.line(f"{here}.InlineCode") else "Code"
+            written = "InlineCode" if f"{here}.InlineCode" in self.t.lines else "Code"
             self.spec.mark(["functions", name, "inline_code"], at(properties, written))
             return {"inline_code": str(code["ZipFile"]), "handler": handler}
         folder = self.code_folders.get(lid)
@@ -566,8 +676,12 @@ class _Reader:
             alias = str(self.prop(aid, "Name"))
             version = str(self.prop(aid, "FunctionVersion"))
             weights = {}
-            routing = self.prop(aid, "RoutingConfig") or {}
-            for weight in routing.get("AdditionalVersionWeights") or []:
+            routing = self.mapping(self.prop(aid, "RoutingConfig"), self.path(aid, "RoutingConfig"))
+            where = self.path(aid, "RoutingConfig", "AdditionalVersionWeights")
+            for index, weight in enumerate(
+                self.sequence(routing.get("AdditionalVersionWeights"), where)
+            ):
+                weight = self.mapping(weight, f"{where}[{index}]")
                 weights[str(weight.get("FunctionVersion"))] = _number(weight.get("FunctionWeight"))
             entry_alias: dict[str, Any] = {"version": version}
             if weights:
@@ -609,20 +723,6 @@ class _Reader:
         return None
 
 
-def _canary(given: Any, path: str, template: Template) -> dict[str, Any]:
-    """CanarySetting / DeploymentCanarySettings in the config's keys (SAM passes through a
-    misspelt `StageVariablesOverrides`; AWS's key is `StageVariableOverrides`)."""
-    if not isinstance(given, Mapping):
-        raise template.error(path, "expected a mapping")
-    out: dict[str, Any] = {"percent": _number(given.get("PercentTraffic", 0))}
-    overrides = given.get("StageVariableOverrides", given.get("StageVariablesOverrides"))
-    if overrides:
-        out["variables"] = {k: _text(v) for k, v in overrides.items()}
-    if given.get("UseStageCache") is not None:
-        out["use_stage_cache"] = _boolean(given["UseStageCache"])
-    return out
-
-
 def _method_settings_key(entry: Mapping[str, Any]) -> str:
     """`{ResourcePath: /~1pets~1{id}, HttpMethod: GET}` as `GET /pets/{id}`; `/*` and `*` as
     `*/*`."""
@@ -648,12 +748,6 @@ def _method_setting(entry: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[target[0]] = value
     return out
-
-
-def _limits(given: Any) -> Any:
-    if not isinstance(given, Mapping):
-        return given
-    return {"rate": _number(given.get("RateLimit")), "burst": _number(given.get("BurstLimit"))}
 
 
 def _number(value: Any) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 from ..errors import ConfigError, did_you_mean
 from .cloudformation import read_cloudformation
 from .config import LoadedConfig, checked
-from .nodes import Node, Place, child_path, line_of, read_yaml
+from .nodes import Node, Place, child_path, is_under, line_of, read_yaml, scalar_text
 from .openapi import is_openapi, read_openapi
 from .sam import SAM_TRANSFORM, is_sam, transformed
 from .spec import Spec, merged
@@ -150,10 +151,12 @@ def _unforeseen(source: str) -> Iterator[None]:
     try:
         yield
     except (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError) as e:
-        raise ConfigError(
+        error = ConfigError(
             source, "", f"cannot read a value: {type(e).__name__}: {str(e)[:200]}",
             "check the values against the template's reference",
-        ) from None  # fmt: skip
+        )  # fmt: skip
+        error.detail = "".join(traceback.format_exception(e))  # for -v: where it arose
+        raise error from None
 
 
 # -- where SAM's output came from ----------------------------------------------------------
@@ -205,14 +208,14 @@ def _generated_lines(
             continue
         origin, into = f"Resources.{max(origins, key=len)}", f"Resources.{generated}"
         for key, line in lines.items():
-            if key == origin or key.startswith((f"{origin}.", f"{origin}[")):
+            if key == origin or is_under(key, origin):
                 out.setdefault(into + key[len(origin) :], line)
     return out
 
 
 def _rename(key: str, renames: Mapping[str, str]) -> str:
     for old, new in renames.items():
-        if key == old or key.startswith((f"{old}.", f"{old}[")):
+        if key == old or is_under(key, old):
             return new + key[len(old) :]
     return key
 
@@ -222,7 +225,7 @@ def _aliased(lines: Mapping[str, int], renames: Mapping[str, str]) -> dict[str, 
     out = dict(lines)
     for old, new in renames.items():
         for key, line in lines.items():
-            if key == new or key.startswith((f"{new}.", f"{new}[")):
+            if key == new or is_under(key, new):
                 out.setdefault(old + key[len(new) :], line)
     return out
 
@@ -326,12 +329,7 @@ def _with_source(
     declared = list(declared) if isinstance(declared, dict) else []
     if "parameters" in entries:
         for name, value in entries["parameters"].mapping().items():
-            if name not in declared and not name.startswith("AWS::"):
-                raise value.error(
-                    f"{shown} declares no parameter {name!r}{did_you_mean(name, declared)}",
-                    f"its parameters: {', '.join(declared) or 'none'}",
-                )
-            values[name] = value.value if isinstance(value.value, list) else str(value.value)
+            values[name] = _parameter(value, name, declared, data, shown)
     values.update(parameters)
     imports = entries["imports"].mapping() if "imports" in entries else {}
     settings = (
@@ -359,7 +357,40 @@ def _with_source(
         if name not in (own.get("functions") or {}):
             raise error
     spec.pending.clear()
-    return _loaded(merged(spec, own, root.source), base_dir)
+    out = merged(spec, own, root.source)
+    own_api = own.get("api")
+    routes = own_api.get("routes") if isinstance(own_api, dict) else None
+    if isinstance(routes, dict):  # the config's routes are served by the template's stages too
+        for deployment in spec.data.get("deployments") or {}:
+            if deployment in (own.get("deployments") or {}):
+                continue
+            entry = out.data["deployments"][deployment]
+            out.data["deployments"][deployment] = {**entry, "routes": out.data["api"]["routes"]}
+            for key in routes:
+                out.own(["deployments", deployment, "routes", key])
+    return _loaded(out, base_dir)
+
+
+def _parameter(node: Node, name: str, declared: list[str], data: Any, shown: str) -> Any:
+    """A value the config gives a template parameter, checked as CloudFormation checks it
+    (declared, its type and AllowedValues) and refused here, in the config, if wrong."""
+    if name == "AWS::StackName":
+        return scalar_text(node, "parameter values")
+    if name not in declared:
+        fix = f"its parameters: {', '.join(declared) or 'none'}"
+        if name.startswith("AWS::"):
+            fix = "pseudo parameters come from api.region and api.account_id (AWS::StackName "
+            fix += "may be given)"
+        raise node.error(
+            f"{shown} declares no parameter {name!r}{did_you_mean(name, declared)}", fix
+        )
+    try:
+        Template(data, shown, parameters={name: node.value})
+    except ConfigError as e:
+        raise node.error(
+            e.problem.replace("parameters= gives", "the config gives"), e.fix
+        ) from None
+    return node.value
 
 
 def _loaded(spec: Spec, base_dir: Path) -> LoadedConfig:

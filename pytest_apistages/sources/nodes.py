@@ -75,6 +75,11 @@ def child_path(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
+def is_under(path: str, ancestor: str) -> bool:
+    """Whether `path` is a key path inside `ancestor` (not `ancestor` itself)."""
+    return path.startswith((f"{ancestor}.", f"{ancestor}["))
+
+
 def line_of(lines: Mapping[str, int], path: str) -> int | None:
     """The line of `path`, or of its nearest ancestor that has one."""
     while path:
@@ -95,7 +100,7 @@ def located_error(
     """A ConfigError at `path`, named where the value really is: the template place of its
     nearest translated ancestor, if any, else `source` itself."""
     if places:
-        owners = [p for p in places if path == p or path.startswith((f"{p}.", f"{p}[")) or not p]
+        owners = [p for p in places if path == p or is_under(path, p) or not p]
         place = places[max(owners, key=len)] if owners else None
         if place is not None:
             owner = max(owners, key=len)

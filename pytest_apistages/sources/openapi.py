@@ -13,6 +13,7 @@ from .nodes import Node, Place
 from .spec import Spec, at
 
 _OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch")
+_PATH_ITEM_KEYS = ("parameters", "summary", "description", "servers", "$ref")
 ANY_METHOD = "x-amazon-apigateway-any-method"
 INTEGRATION = "x-amazon-apigateway-integration"
 HTTP_API_ONLY = "payloadFormatVersion"
@@ -63,6 +64,11 @@ def read_openapi(doc: Any, spec: Spec, place: Place) -> str | None:
                 spec.mark(["api", "routes", key, "requestParameters"], at(here, "parameters"))
                 spec.mark(["api", "routes", key, "methodResponses"], at(here, "responses"))
                 spec.mark(["api", "routes", key, "apiKeyRequired"], at(here, "security"))
+            elif name not in _PATH_ITEM_KEYS and not name.startswith("x-"):
+                spec.notices.append(_notice(
+                    operation, f"{name!r} is not a method API Gateway has: not imported "
+                    f"(its methods: {', '.join(_OPERATIONS)} and {ANY_METHOD})",
+                ))  # fmt: skip
     if "x-amazon-apigateway-binary-media-types" in entries:
         types = entries["x-amazon-apigateway-binary-media-types"]
         spec.put(["api", "binary_media_types"], types.value, at(place, types.path))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigError
-from .nodes import Node, Place, child_path
+from .nodes import Node, Place, child_path, is_under
 
 
 def key_path(keys: Sequence[str | int]) -> str:
@@ -45,6 +45,14 @@ class Spec:
         """Say where the value at `keys` (already put, or put later) came from."""
         self.places[key_path(keys)] = place
 
+    def own(self, keys: Sequence[str]) -> None:
+        """The value at `keys` is the config's own (it replaced the template's): located in
+        the config, itself and all under it."""
+        path = key_path(keys)
+        for inner in [p for p in self.places if is_under(p, path)]:
+            del self.places[inner]
+        self.places[path] = None
+
     def node(self) -> Node:
         return Node(self.data, self.source, "", self.places)
 
@@ -61,12 +69,7 @@ def merged(spec: Spec, config: Mapping[str, Any], source: str) -> Spec:
     one by one; anything else the config gives replaces the source's. What the config gives is
     located in the config (`source`), the rest in the template."""
     out = Spec(source, dict(spec.data), dict(spec.places), list(spec.notices), dict(spec.pending))
-
-    def own(keys: Sequence[str]) -> None:
-        path = key_path(keys)
-        for inner in [p for p in out.places if p.startswith((f"{path}.", f"{path}["))]:
-            del out.places[inner]  # what the config replaced is located in the config
-        out.places[path] = None
+    own = out.own
 
     for section, value in config.items():
         old = out.data.get(section)

@@ -185,18 +185,13 @@ def _at_mark(source: str, e: yaml.MarkedYAMLError, problem: str, fix: str) -> Co
     mark = e.problem_mark
     where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
     error = ConfigError(source, where, problem, fix)
-    setattr(error, "line", mark.line + 1 if mark else None)  # noqa: B010
+    error.line = mark.line + 1 if mark else None  # as data; the key already says it
     return error
 
 
 def located(source: str, path: str, problem: str, fix: str, line: int | None) -> ConfigError:
-    """The one place a template error gets its line (`source:line: path: problem`), until
-    ConfigError takes a `line=` of its own."""
-    error = ConfigError(source, path, problem, fix)
-    setattr(error, "line", line)  # noqa: B010
-    if line is not None:
-        error.args = (f"{source}:{line}{str(error)[len(source) :]}",)
-    return error
+    """A template error at its key path and line (`source:line: path: problem`)."""
+    return ConfigError(source, path, problem, fix, line=line)
 
 
 # -- resolving -----------------------------------------------------------------------------------

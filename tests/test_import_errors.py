@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pytest_apistages import Gateway
 from pytest_apistages.errors import ConfigError
 from pytest_apistages.sources.load import load_file
 
@@ -527,3 +528,177 @@ def test_mutated_documents_raise_only_config_errors(doc: dict[str, Any], tmp_pat
         load_file(file)
     except ConfigError:
         pass
+
+
+METHODS = """\
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: shop}
+  Items:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref Api, ParentId: !GetAtt Api.RootResourceId, PathPart: items}
+  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Items
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration:
+        Type: MOCK
+        RequestTemplates: {application/json: '{"statusCode": 200}'}
+        IntegrationResponses:
+          - {StatusCode: 200}
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: Get
+    Properties:
+      RestApiId: !Ref Api
+      StageName: prod
+      StageDescription: {Variables: {v: "1"}}
+"""
+
+
+def methods(old: str, new: str) -> str:
+    assert old in METHODS
+    return METHODS.replace(old, new)
+
+
+# name: (template text, the error's text, its key, its line)
+SHAPES: dict[str, tuple[str, str, str, int]] = {
+    "a PathPart given as NoValue": (
+        methods("PathPart: items}", "PathPart: !Ref AWS::NoValue}"),
+        "t.yaml:7: Resources.Items.Properties.PathPart: expected a path part, got nothing (null) "
+        "(e.g. items, {id} or {proxy+})",
+        "Resources.Items.Properties.PathPart",
+        7,
+    ),
+    "a Method on a resource of another API": (
+        methods("ResourceId: !Ref Items", "ResourceId: abc123"),
+        "t.yaml:12: Resources.Get.Properties.ResourceId: resource 'abc123' is not a resource of "
+        "Api (name one of its AWS::ApiGateway::Resource (or its RootResourceId))",
+        "Resources.Get.Properties.ResourceId",
+        12,
+    ),
+    "a Method property CloudFormation lacks": (
+        methods(
+            "      AuthorizationType: NONE\n", "      AuthorizationType: NONE\n      Auth: x\n"
+        ),
+        "t.yaml:15: Resources.Get.Properties.Auth: unknown Method property (known: RestApiId, "
+        "ResourceId, HttpMethod, Integration, RequestParameters, MethodResponses, ApiKeyRequired, "
+        "OperationName, AuthorizationType, AuthorizerId, AuthorizationScopes, "
+        "RequestValidatorId, RequestModels)",
+        "Resources.Get.Properties.Auth",
+        15,
+    ),
+    "two integration responses without a SelectionPattern": (
+        methods(
+            "          - {StatusCode: 200}\n",
+            "          - {StatusCode: 200}\n          - {StatusCode: 500}\n",
+        ),
+        "t.yaml:20: Resources.Get.Properties.Integration.IntegrationResponses[1]: a second "
+        "integration response for selection pattern 'default' (give each a SelectionPattern of "
+        "its own (one may have none: the default))",
+        "Resources.Get.Properties.Integration.IntegrationResponses[1]",
+        20,
+    ),  # fmt: skip
+    "IntegrationResponses as a mapping": (
+        methods("          - {StatusCode: 200}\n", "          {StatusCode: 200}\n"),
+        "t.yaml:18: Resources.Get.Properties.Integration.IntegrationResponses: expected a list, "
+        "got dict {'StatusCode': 200}",
+        "Resources.Get.Properties.Integration.IntegrationResponses",
+        18,
+    ),
+    "an integration status the route parser refuses, at CloudFormation's key": (
+        methods("          - {StatusCode: 200}\n", "          - {StatusCode: 99}\n"),
+        "t.yaml:19: Resources.Get.Properties.Integration.IntegrationResponses[0].StatusCode: "
+        "invalid status code 99 (use 100-599, e.g. '200')",
+        "Resources.Get.Properties.Integration.IntegrationResponses[0].StatusCode",
+        19,
+    ),
+    "BinaryMediaTypes as one string": (
+        methods(
+            "Properties: {Name: shop}", "Properties: {Name: shop, BinaryMediaTypes: image~1png}"
+        ),
+        "t.yaml:4: Resources.Api.Properties.BinaryMediaTypes: expected a list, got str "
+        "'image~1png'",
+        "Resources.Api.Properties.BinaryMediaTypes",
+        4,
+    ),
+    "StageDescription Variables as a list": (
+        methods('StageDescription: {Variables: {v: "1"}}', "StageDescription: {Variables: [a, b]}"),
+        "t.yaml:26: Resources.Deployment.Properties.StageDescription.Variables: expected a "
+        "mapping, got list ['a', 'b']",
+        "Resources.Deployment.Properties.StageDescription.Variables",
+        26,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SHAPES))
+def test_a_wrong_shape_is_located_in_the_template(case: str, tmp_path: Path) -> None:
+    text, expected, key, line = SHAPES[case]
+    (tmp_path / "t.yaml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_file(tmp_path / "t.yaml", shown_as="t.yaml")
+    assert (str(caught.value), caught.value.key, caught.value.line) == (expected, key, line)
+
+
+def test_the_methods_template_serves(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(METHODS)
+    gw = Gateway.from_file(tmp_path / "t.yaml")
+    assert gw.client("prod").get("/items").status_code == 200
+
+
+def test_what_is_read_but_not_emulated_is_said(tmp_path: Path) -> None:
+    text = methods("Properties: {Name: shop}", "Properties: {Name: shop, Policy: {}}")
+    text = text.replace("      AuthorizationType: NONE\n",
+                        "      AuthorizationType: NONE\n      RequestValidatorId: v1\n")  # fmt: skip
+    text += (
+        "  KeyLink:\n    Type: AWS::ApiGateway::UsagePlanKey\n"
+        "    Properties: {KeyId: outside123, KeyType: API_KEY, UsagePlanId: plan1}\n"
+    )
+    (tmp_path / "t.yaml").write_text(text)
+
+    notices = load_file(tmp_path / "t.yaml", shown_as="t.yaml").notices
+
+    assert notices == (
+        "t.yaml:15: Resources.Get.Properties.RequestValidatorId: request validation is not "
+        "emulated: requests are not validated",
+        "t.yaml:4: Resources.Api.Properties.Policy: resource policies are not emulated: every "
+        "caller is allowed",
+        "t.yaml:30: Resources.KeyLink.Properties.KeyId: API key 'outside123' is not in this "
+        "template: its calls are refused (give it as api_keys: in an apistages.yaml whose "
+        "source: is this template)",
+    )
+
+
+def test_routes_a_source_config_adds_are_served_by_the_template_stages(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(METHODS)
+    (tmp_path / "apistages.yaml").write_text(
+        "source: t.yaml\napi:\n  routes:\n    GET /stub: {type: MOCK, status: 200, body: stub}\n"
+    )
+    gw = Gateway.from_file(tmp_path / "apistages.yaml")
+    assert gw.client("prod").get("/stub").text == "stub"
+    assert gw.client("prod").get("/items").status_code == 200
+    assert gw.pending_changes("prod") == []
+
+
+def test_config_parameters_are_checked_in_the_config(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(
+        'Parameters:\n  Flag: {Type: String, Default: "false", AllowedValues: ["true", "false"]}\n'
+        + METHODS.replace("StageName: prod", "StageName: !If [Flagged, flagged, plain]")
+        + 'Conditions:\n  Flagged: !Equals [!Ref Flag, "true"]\n'
+    )
+    config = tmp_path / "apistages.yaml"
+    config.write_text("source: t.yaml\nparameters: {Flag: true}\n")  # a YAML boolean
+    assert Gateway.from_file(config).stages.keys() == {"flagged"}
+
+    config.write_text("source: t.yaml\nparameters: {Flag: maybe}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_file(config, shown_as="apistages.yaml")
+    assert str(caught.value) == (
+        "apistages.yaml: parameters.Flag: parameter 'Flag': the config gives 'maybe', not one of "
+        "its AllowedValues (use one of: true, false)"
+    )

@@ -653,8 +653,7 @@ def test_the_methods_template_serves(tmp_path: Path) -> None:
 
 def test_what_is_read_but_not_emulated_is_said(tmp_path: Path) -> None:
     text = methods("Properties: {Name: shop}", "Properties: {Name: shop, Policy: {}}")
-    text = text.replace("      AuthorizationType: NONE\n",
-                        "      AuthorizationType: NONE\n      RequestValidatorId: v1\n")  # fmt: skip
+    text = text.replace("NONE\n", "NONE\n      RequestValidatorId: v1\n")
     text += (
         "  KeyLink:\n    Type: AWS::ApiGateway::UsagePlanKey\n"
         "    Properties: {KeyId: outside123, KeyType: API_KEY, UsagePlanId: plan1}\n"

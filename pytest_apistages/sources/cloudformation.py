@@ -68,6 +68,9 @@ class _Reader:
         self.spec = spec
         self.code_folders = code_folders
         self.resources = template.resources
+        self.api = ""  # the RestApi's logical id, its Ref and root resource id, once chosen
+        self.api_id: Any = None
+        self.root_id: Any = None
 
     # -- helpers -----------------------------------------------------------------------------
 

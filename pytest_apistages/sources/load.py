@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import ConfigError, did_you_mean
 from .cloudformation import read_cloudformation
@@ -82,7 +82,7 @@ _TEMPLATE_LIKE = re.compile(
 )
 
 
-def _kind(data: Any) -> str:
+def _kind(data: Any) -> Literal["sam", "cloudformation", "openapi", "config"]:
     if isinstance(data, dict) and ("Resources" in data or "AWSTemplateFormatVersion" in data):
         return "sam" if is_sam(data) else "cloudformation"
     if is_openapi(data):

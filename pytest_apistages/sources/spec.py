@@ -73,14 +73,17 @@ def merged(spec: Spec, config: Mapping[str, Any], source: str) -> Spec:
 
     for section, value in config.items():
         old = out.data.get(section)
-        if not (isinstance(value, Mapping) and isinstance(old, Mapping)) or section not in _NAMED:
+        if (
+            not (isinstance(value, Mapping) and isinstance(old, Mapping))
+            or section not in _MERGED_BY_NAME
+        ):
             out.data[section] = value
             own([section])
             continue
         entries = dict(old)
         for name, entry in value.items():
             previous = entries.get(name)
-            nested = _NAMED[section]
+            nested = _MERGED_BY_NAME[section]
             if nested is None or not (isinstance(previous, Mapping) and isinstance(entry, Mapping)):
                 entries[name] = entry
                 own([section, name])
@@ -105,7 +108,7 @@ def merged(spec: Spec, config: Mapping[str, Any], source: str) -> Spec:
 
 # Sections whose entries merge by name, and the keys inside an entry that merge key by key
 # (None: an entry the config gives replaces the source's whole).
-_NAMED: dict[str, tuple[str, ...] | None] = {
+_MERGED_BY_NAME: dict[str, tuple[str, ...] | None] = {
     "stages": ("variables", "canary", "method_settings"),
     "functions": ("environment", "aliases"),
     "api": (),  # its routes and gateway responses merge by key; other keys replace

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError, did_you_mean, shown
-from .nodes import DuplicateKey, Loader, check_depth, show_value
+from .nodes import DuplicateKey, Loader, check_depth, line_of, show_value
 
 # Resolving deeper than this is a cycle or a template no one writes; refused before Python's own
 # recursion limit (each level costs a few frames).
@@ -293,12 +293,7 @@ class Template:
 
     def line(self, path: str) -> int | None:
         """The line of `path`, or of its nearest ancestor that has one."""
-        if path in self.lines:
-            return self.lines[path]
-        for end in range(len(path) - 1, 0, -1):
-            if path[end] in ".[" and path[:end] in self.lines:
-                return self.lines[path[:end]]
-        return None
+        return line_of(self.lines, path)
 
     # -- sections --------------------------------------------------------------------------------
 

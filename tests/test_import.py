@@ -555,3 +555,24 @@ def test_export_binary_media_types(catalog: Gateway) -> None:
     assert raw.data == JPEG[::-1]
     assert raw.headers["Content-Type"] == "image/jpeg"
     assert base64.b64decode(encoded.data) == JPEG[::-1]
+
+
+# -- cdk synth's output ---------------------------------------------------------------------
+
+CDK = TEMPLATES / "cdk_shop" / "cdk.out" / "ShopStack.template.json"
+
+
+def test_cdk_synth_output_runs_its_asset_folder() -> None:
+    """What `cdk synth` writes for a LambdaRestApi: the function's code is in S3 by the
+    template, in the asset folder beside it by its Metadata; the bootstrap parameter (an SSM
+    path), the Rules and CDKMetadata the gateway does not use stay out of the way."""
+    gw = Gateway.from_file(CDK)
+
+    assert list(gw.stages) == ["prod"]
+    assert sorted(gw.api.routes) == ["ANY /", "ANY /{proxy+}"]
+    client = gw.client("prod")
+    for path in ("/", "/orders/1"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.json() == {"path": path, "stage": "prod"}
+        assert response.invocation.target == "Handler886CB40B"

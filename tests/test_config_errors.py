@@ -120,7 +120,7 @@ CASES = [
         authorizers: {}
         """,
         "apistages.yaml: authorizers: unknown key (known keys: api, functions, backends, "
-        "deployments, stages, api_keys, usage_plans, account, max_records)",
+        "deployments, stages, api_keys, usage_plans, account, max_records, policies)",
     ),
     # -- api --------------------------------------------------------------------------------
     bad(

@@ -8,11 +8,12 @@ many fresh gateways of it as the tests need, cheaply."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..check.policies import policies_from
 from ..errors import ConfigError, shown
 from ..functions import Functions
 from ..model import (
@@ -28,7 +29,7 @@ from ..observe.records import DEFAULT_MAX_RECORDS, MAX_RECORDS_LIMIT
 from ..settings import updated_settings
 from ..usage import ApiKeys, UsagePlans, throttle_from
 from .code import handler_from_folder, handler_from_inline, import_handler
-from .nodes import Node, one_of, scalar_text, show_value
+from .nodes import Location, Node, Place, locate, one_of, scalar_text, show_value
 from .responses import gateway_responses_from
 from .routes import routes_from
 
@@ -89,6 +90,15 @@ class LoadedConfig:
     account_throttling: dict[str, Any] | None = None
     max_records: int = DEFAULT_MAX_RECORDS
     notices: tuple[str, ...] = ()  # what a template declares that is not emulated
+    policies: Mapping[str, Any] = field(default_factory=dict)  # for `apistages check`
+    # Where each value came from: the template places of a translated source, and the
+    # config file's own lines (so a check's finding can say file, line and key).
+    places: Mapping[str, Place | None] = field(default_factory=dict)
+    lines: Mapping[str, int] = field(default_factory=dict)
+
+    def locate(self, path: str) -> Location:
+        """The file, key path and line of the config path `path` (`stages.prod.variables`)."""
+        return locate(self.source, path, self.places, self.lines)
 
     @property
     def stage_names(self) -> list[str]:
@@ -115,7 +125,7 @@ def _load(root: Node, base_dir: Path) -> LoadedConfig:
         raise root.error("the config is empty", "it needs at least api.routes and stages")
     top = root.mapping(
         ("api", "functions", "backends", "deployments", "stages", "api_keys", "usage_plans",
-         "account", "max_records")
+         "account", "max_records", "policies")
     )  # fmt: skip
     if "api" not in top:
         raise root.error("missing 'api'", "add api: {name: ..., routes: {...}}")
@@ -202,12 +212,13 @@ def _load(root: Node, base_dir: Path) -> LoadedConfig:
             with parts["throttling"].located():
                 throttle_from("account.throttling", parts["throttling"].value)
             account = parts["throttling"].value
+    policies = policies_from(top["policies"]) if "policies" in top else {}
     max_records = DEFAULT_MAX_RECORDS
     if "max_records" in top:
         max_records = top["max_records"].integer(1, MAX_RECORDS_LIMIT, " records")
     return LoadedConfig(
         root.source, name, api_id, region, account_id, definition, deployments, functions,
-        backends, stages, tuple(keys), tuple(plans), account, max_records,
+        backends, stages, tuple(keys), tuple(plans), account, max_records, policies=policies,
     )  # fmt: skip
 
 

@@ -41,7 +41,7 @@ def load_file(
     data, lines = _parsed(text, source)
     if _kind(data) == "config":
         root = read_yaml(text, source)  # our file: the strict reader, no CloudFormation tags
-        return _with_source(root, path.parent, parameters or {}, api)
+        return _with_source(root, path.parent, parameters or {}, api, lines)
     spec = _translated(data, lines, source, path.parent, dict(parameters or {}), api)
     return _loaded(spec, path.parent)
 
@@ -290,7 +290,11 @@ def _unused_options(source: str, why: str, parameters: Mapping[str, Any], api: s
 
 
 def _with_source(
-    root: Node, base_dir: Path, parameters: Mapping[str, Any], api: str | None
+    root: Node,
+    base_dir: Path,
+    parameters: Mapping[str, Any],
+    api: str | None,
+    lines: Mapping[str, int] | None = None,
 ) -> LoadedConfig:
     """Our config, over the template its `source:` names (if it names one)."""
     top = root.value
@@ -301,7 +305,7 @@ def _with_source(
                     f"'{key}' applies to a template", "name the template with source: template.yaml"
                 )
         _unused_options(root.source, "this config names no template", parameters, api)
-        return checked(root, base_dir)
+        return dataclasses.replace(checked(root, base_dir), lines=dict(lines or {}))
     entries = root.mapping()
     given = entries["source"]
     if isinstance(given.value, dict):
@@ -319,7 +323,7 @@ def _with_source(
         )
     text = _read(file, str(file), "the path is relative to this config's folder")
     shown = file_node.string()
-    data, lines = _parsed(text, shown)
+    data, source_lines = _parsed(text, shown)
     if _kind(data) == "config":
         raise file_node.error(
             "a source is a template or an OpenAPI file, not another apistages.yaml"
@@ -336,7 +340,7 @@ def _with_source(
         entries["api"].value if "api" in entries and isinstance(entries["api"].value, dict) else {}
     )
     spec = _translated(
-        data, lines, shown, file.parent, values, api or chosen,
+        data, source_lines, shown, file.parent, values, api or chosen,
         imports={name: node.value for name, node in imports.items()},
         region=str(settings.get("region", "us-east-1")),
         account_id=str(settings.get("account_id", "123456789012")),
@@ -368,7 +372,7 @@ def _with_source(
             out.data["deployments"][deployment] = {**entry, "routes": out.data["api"]["routes"]}
             for key in routes:
                 out.own(["deployments", deployment, "routes", key])
-    return _loaded(out, base_dir)
+    return _loaded(out, base_dir, lines)
 
 
 def _parameter(node: Node, name: str, declared: list[str], data: Any, shown: str) -> Any:
@@ -393,8 +397,11 @@ def _parameter(node: Node, name: str, declared: list[str], data: Any, shown: str
     return node.value
 
 
-def _loaded(spec: Spec, base_dir: Path) -> LoadedConfig:
+def _loaded(spec: Spec, base_dir: Path, lines: Mapping[str, int] | None = None) -> LoadedConfig:
+    """Validated, with where each value came from (`lines`: the config file's own)."""
     for error in spec.pending.values():
         raise error
     loaded = checked(spec.node(), base_dir)
-    return dataclasses.replace(loaded, notices=tuple(spec.notices))
+    return dataclasses.replace(
+        loaded, notices=tuple(spec.notices), places=dict(spec.places), lines=dict(lines or {})
+    )

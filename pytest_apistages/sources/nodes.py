@@ -90,15 +90,23 @@ def line_of(lines: Mapping[str, int], path: str) -> int | None:
     return None
 
 
-def located_error(
+@dataclass(frozen=True)
+class Location:
+    """Where a config value is: file, key path there, and line (when the file has lines)."""
+
+    source: str
+    key: str
+    line: int | None = None
+
+
+def locate(
     source: str,
     path: str,
-    problem: str,
-    fix: str = "",
     places: Mapping[str, Place | None] | None = None,
-) -> ConfigError:
-    """A ConfigError at `path`, named where the value really is: the template place of its
-    nearest translated ancestor, if any, else `source` itself."""
+    lines: Mapping[str, int] | None = None,
+) -> Location:
+    """Where the value at the config path `path` really is: the template place of its
+    nearest translated ancestor, if any, else `source` itself (at `lines`' line, if given)."""
     if places:
         owners = [p for p in places if path == p or is_under(path, p) or not p]
         place = places[max(owners, key=len)] if owners else None
@@ -108,8 +116,20 @@ def located_error(
             if not owner and rest and not rest.startswith("["):
                 rest = f".{rest}"
             key = f"{place.path}{rest}" if place.path else rest.lstrip(".")
-            return ConfigError(place.source, key, problem, fix, line=line_of(place.lines, key))
-    return ConfigError(source, path, problem, fix)
+            return Location(place.source, key, line_of(place.lines, key))
+    return Location(source, path, line_of(lines, path) if lines else None)
+
+
+def located_error(
+    source: str,
+    path: str,
+    problem: str,
+    fix: str = "",
+    places: Mapping[str, Place | None] | None = None,
+) -> ConfigError:
+    """A ConfigError at `path`, named where the value really is (see `locate`)."""
+    where = locate(source, path, places)
+    return ConfigError(where.source, where.key, problem, fix, line=where.line)
 
 
 class Node:

@@ -21,6 +21,7 @@ from ..observe.records import DEFAULT_MAX_RECORDS, MAX_RECORDS_LIMIT  # noqa: E4
 from ..sources.config import LoadedConfig  # noqa: E402
 from ..sources.load import load_file  # noqa: E402
 from . import hookspecs  # noqa: E402
+from .checks import check_items  # noqa: E402
 from .summary import RunSummary  # noqa: E402
 
 DEFAULT_CONFIG = "apistages.yaml"
@@ -59,6 +60,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="URL",
         help="send the `api` fixture's requests over HTTP to this deployed API (the stage is "
         "appended, or fills {stage}); tests that need the in-process gateway skip",
+    )
+    group.addoption(
+        "--apistages-check",
+        nargs="?",
+        const="error",
+        default=None,
+        metavar="LEVEL",
+        help="run `apistages check` on the config first, a test item per finding; findings at "
+        "or above LEVEL (error, warning or note; default error) fail",
     )
     parser.addini("apistages_config", f"gateway config file (default: {DEFAULT_CONFIG})")
     parser.addini("apistages_seed", "run seed for gateway randomness (default 0)", default="0")
@@ -156,7 +166,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("stage_name", names, ids=names)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    level = config.getoption("apistages_check")
+    loaded = config.stash.get(CONFIG_KEY, None)
+    if level is not None:
+        path = _config_path(config)
+        if loaded is None or path is None:
+            raise pytest.UsageError("--apistages-check: no config file to check")
+        items[:0] = check_items(session, path, loaded, level)
     selected = config.getoption("apistages_stage")
     if not selected:
         return

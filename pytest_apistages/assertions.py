@@ -315,3 +315,24 @@ def _limits(api: StageClient, record: Invocation) -> str:
     limits.append(f"method {settings.throttling_rate:g}/s burst {settings.throttling_burst}")
     limits.append(f"account {gw.account_throttle.rate:g}/s burst {gw.account_throttle.burst}")
     return ", ".join(limits)
+
+
+def assert_rollback_safe(gateway: Gateway, stage: str) -> None:
+    """The deployment `gateway.rollback(stage)` would restore must work with the stage's
+    variables and the functions, versions and aliases of today; the failure lists each route
+    that would break, why, and the fix. A stage with nothing to roll back to passes."""
+    __tracebackhide__ = True
+    from .check.rollback import rollback_breaks
+    from .check.rules import rollback_wording
+
+    target, broken = rollback_breaks(gateway, stage)
+    if target is None or not broken:
+        return
+    lines = []
+    for item in broken:
+        message, fix = rollback_wording(stage, f"deployment {target.id}", item)
+        lines.append(f"  - {message}\n    fix: {fix}")
+    assert not broken, (
+        f"rolling back stage {stage} to deployment {target.id} would break "
+        f"{len(broken)} thing(s):\n" + "\n".join(lines)
+    )

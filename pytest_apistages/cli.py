@@ -210,13 +210,18 @@ def _render(fmt: str, findings: list[Finding], loaded: Loaded, only: list[str] |
         for name, stage in gateway.stages.items()
         if not only or name in only
     }
+    routes, deployments = len(loaded.config.definition.routes), len(gateway.deployments)
     headline = (
         f"{loaded.shown}: api {loaded.config.name} ({gateway.api_id}), "
-        f"{len(loaded.config.definition.routes)} routes, {len(gateway.deployments)} deployments"
+        f"{_plural(routes, 'route')}, {_plural(deployments, 'deployment')}"
     )
     return formats.text(
         findings, config=loaded.shown, headline=headline, stages=stages, colour=_colour()
     )
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _stage_heading(gateway: Gateway, stage: Stage) -> str:
@@ -225,7 +230,7 @@ def _stage_heading(gateway: Gateway, stage: Stage) -> str:
     if stage.canary is not None:
         heading += f", canary {stage.canary.percent:g}% on {stage.canary.deployment_id}"
     if pending:
-        heading += f", {len(pending)} undeployed change{'s' if len(pending) > 1 else ''}"
+        heading += f", {_plural(len(pending), 'undeployed change')}"
     return heading
 
 
@@ -492,7 +497,7 @@ def diff(args: argparse.Namespace) -> int:
 
 
 def _count(changes: list[str]) -> str:
-    return f"{len(changes)} change{'s' if len(changes) > 1 else ''}"
+    return _plural(len(changes), "change")
 
 
 def _definition(loaded: Loaded, deployment_id: str) -> ApiDefinition:

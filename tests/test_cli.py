@@ -1,5 +1,7 @@
-"""The apistages command."""
+"""The apistages command, called in-process (the console script's own tests are in
+test_cli_script.py)."""
 
+import json
 from pathlib import Path
 
 from pytest_apistages.cli import main
@@ -8,21 +10,24 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "example_project"
 
 
 def test_check_summarises_a_valid_config(capsys):
-    assert main(["check", str(EXAMPLE / "apistages.yaml")]) == 0
+    assert main(["check", str(EXAMPLE / "apistages.yaml"), "--fail-on", "error"]) in (0, 1)
 
     out = capsys.readouterr().out
-    assert "OK - api petshop" in out
+    assert f"{EXAMPLE / 'apistages.yaml'}: api petshop (" in out
     assert "8 routes, 2 deployments" in out
-    assert "stage prod: deployment" in out
+    assert "stage prod: deployment " in out
     assert "history october -> " in out
+    assert out.splitlines()[-1].startswith(f"{EXAMPLE / 'apistages.yaml'}: ")
 
 
-def test_routes_lists_each_stage(capsys):
+def test_routes_lists_each_stage_with_its_variables_substituted(capsys):
     assert main(["routes", str(EXAMPLE / "apistages.yaml")]) == 0
 
     out = capsys.readouterr().out
     assert "GET /inventory/{proxy+}" in out
-    assert "HTTP_PROXY https://${stageVariables.inventoryHost}/v1/{proxy}" in out
+    assert "HTTP_PROXY https://inventory.internal/v1/{proxy}" in out
+    assert "HTTP_PROXY https://inventory-staging.internal/v1/{proxy}" in out
+    assert "${stageVariables" not in out
 
 
 def example_with(folder: Path, old: str, new: str) -> str:
@@ -35,13 +40,18 @@ def example_with(folder: Path, old: str, new: str) -> str:
 
 
 def test_check_reports_a_config_error_in_one_line(example_copy, capsys):
-    assert main(["check", example_with(example_copy, "status: 200", "status: 999")]) == 1
+    assert main(["check", example_with(example_copy, "status: 200", "status: 999")]) == 2
 
-    err = capsys.readouterr().err
-    assert err == (
+    captured = capsys.readouterr()
+    assert captured.err == (
         f"error: {example_copy / 'apistages.yaml'}: api.routes.GET /health.status: "
         f"must be 100-599, got 999\n"
     )
+    assert captured.out == ""
+
+
+def findings(capsys) -> list[dict]:
+    return json.loads(capsys.readouterr().out)["findings"]
 
 
 def test_check_warns_about_function_references_that_name_nothing(example_copy, capsys):
@@ -49,25 +59,23 @@ def test_check_warns_about_function_references_that_name_nothing(example_copy, c
         example_copy, "GET /pets/{id}:         pet-details", "GET /pets/{id}: pet-detail"
     )
 
-    assert main(["check", path]) == 0
+    assert main(["check", path, "--format", "json", "--fail-on", "warning"]) == 1
 
-    out = capsys.readouterr().out
-    assert "warning: deployment " in out
-    assert (
-        "GET /pets/{id}: Function not found: "
-        "arn:aws:lambda:us-east-1:123456789012:function:pet-detail (did you mean "
-        "'pet-details'?)" in out
-    )
+    found = [f for f in findings(capsys) if "pet-detail" in f["message"]]
+    assert found, "no finding names the missing function"
+    assert all(f["severity"] in ("warning", "error") for f in found)
+    assert any("did you mean 'pet-details'?" in f["message"] + f["fix"] for f in found)
 
 
 def test_check_warns_about_method_settings_for_routes_not_served(example_copy, capsys):
     path = example_with(example_copy, "POST /orders: {throttling", "POST /order: {throttling")
 
-    assert main(["check", path]) == 0
+    assert main(["check", path, "--format", "json", "--fail-on", "warning"]) == 1
 
-    assert "warning: stage prod: method_settings 'POST /order' names no route it serves" in (
-        capsys.readouterr().out
-    )
+    found = [f for f in findings(capsys) if "'POST /order'" in f["message"]]
+    assert found and {f["stage"] for f in found} == {"prod"}
+    assert all(f["severity"] == "warning" and f["source"] == path for f in found)
+    assert all(f["key"].startswith("stages.prod.method_settings") for f in found)
 
 
 def test_check_warns_about_plan_throttles_for_routes_not_served(example_copy, capsys):
@@ -77,22 +85,16 @@ def test_check_warns_about_plan_throttles_for_routes_not_served(example_copy, ca
         "stages: [dev, {stage: prod, throttle: {/pet/GET: {rateLimit: 1, burstLimit: 1}}}]",
     )
 
-    assert main(["check", path]) == 0
+    assert main(["check", path, "--format", "json", "--fail-on", "warning"]) == 1
 
-    assert (
-        "warning: usage plan partners: stage prod: method throttle 'GET /pet' names no route "
-        "it serves" in capsys.readouterr().out
-    )
+    found = [f for f in findings(capsys) if "usage plan partners" in f["message"]]
+    assert found and all(f["severity"] == "warning" for f in found)
+    assert any("names no route" in f["message"] for f in found)
 
 
-def test_version_through_the_installed_console_script() -> None:
-    import shutil
-    import subprocess
-    from importlib import metadata
+def test_check_of_one_stage_leaves_the_others_out(example_copy, capsys):
+    path = example_with(example_copy, "POST /orders: {throttling", "POST /order: {throttling")
 
-    script = shutil.which("apistages")
-    assert script is not None, "the apistages console script is not installed"
-    result = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
+    main(["check", path, "--format", "json", "--stage", "dev"])
 
-    assert result.returncode == 0
-    assert result.stdout.strip() == f"apistages {metadata.version('pytest-apistages')}"
+    assert all(f["stage"] in (None, "dev") for f in findings(capsys))

@@ -7,6 +7,7 @@ Exit codes: 0 clean; 1 for findings at or above `--fail-on` (check) or differenc
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
@@ -14,7 +15,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, redirect_stderr
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -559,11 +560,7 @@ def serve(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, _stopper(stop))
     try:
         with ExitStack() as server:
-            try:
-                base_url = server.enter_context(gateway.serve(port=args.port, host=args.host))
-            except OSError as e:
-                where = f"{args.host}:{args.port}"
-                raise Unusable(f"cannot serve on {where}: {e.strerror or e}") from None
+            base_url = _listening(server, gateway, args.host, args.port)
             print(f"{loaded.shown}: serving api {loaded.config.name} on {base_url} "
                   f"(Ctrl-C to stop)")  # fmt: skip
             for name in gateway.stages:
@@ -577,6 +574,18 @@ def serve(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
     print("stopped", flush=True)
     return 0
+
+
+def _listening(server: ExitStack, gateway: Gateway, host: str, port: int) -> str:
+    """Start the server; a port or host it cannot have is `Unusable` (werkzeug says why on
+    stderr and exits: that is caught and said in one line)."""
+    said = io.StringIO()
+    try:
+        with redirect_stderr(said):
+            return server.enter_context(gateway.serve(port=port, host=host))
+    except (OSError, SystemExit) as e:
+        why = e.strerror if isinstance(e, OSError) else said.getvalue().strip().split("\n")[0]
+        raise Unusable(f"cannot serve on {host}:{port}: {why or e}") from None
 
 
 def _stopper(stop: threading.Event) -> Callable[[int, FrameType | None], None]:

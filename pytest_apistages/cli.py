@@ -32,7 +32,7 @@ from .diff import definition_changes
 from .errors import ApiStagesError, NotFoundError, did_you_mean
 from .functions import FunctionNotFound, Functions, parse_reference
 from .gateway import Gateway
-from .model import ALL_METHODS, ApiDefinition, Route, Stage
+from .model import ApiDefinition, Route, Stage
 from .observe.records import Invocation
 from .sources.config import CURRENT, LoadedConfig
 from .sources.export import openapi_document
@@ -189,7 +189,6 @@ def check(args: argparse.Namespace) -> int:
         _stage(loaded, name)
     findings = [
         *run_checks(loaded.config, loaded.gateway),
-        *_legacy_findings(loaded),
         *formats.notice_findings(loaded.config.notices, loaded.shown),
     ]
     if args.stage:
@@ -639,81 +638,6 @@ def export(args: argparse.Namespace) -> int:
     print(f"{args.output}: stage {stage}, {len(api.routes)} routes in {len(document['paths'])} "
           f"paths")  # fmt: skip
     return 0
-
-
-# -- warnings that move into check.rules -------------------------------------------------------
-
-
-def _legacy_findings(loaded: Loaded) -> list[Finding]:
-    """The checks `apistages check` had before its rules, as findings, until the rules
-    report them."""
-    found = []
-    for rule, stage, path, message in (
-        *unresolved_functions(loaded.gateway),
-        *unmatched_method_settings(loaded.gateway),
-        *unmatched_plan_throttles(loaded.gateway),
-    ):
-        where = loaded.config.locate(path)
-        found.append(Finding(rule, "warning", stage, where.source, where.line, where.key,
-                             message, ""))  # fmt: skip
-    return found
-
-
-Warning_: TypeAlias = "tuple[str, str | None, str, str]"  # rule, stage, config path, message
-
-
-def unresolved_functions(gateway: Gateway) -> list[Warning_]:
-    """Function references (without stage variables) that name no declared function, version
-    or alias. AWS accepts them and fails at request time with a 500; a hook may still register
-    the function, so these are warnings."""
-    current = {d.id for d in gateway.deployments if d.api == gateway.api.definition}
-    warnings: dict[str, Warning_] = {}
-    for deployment in gateway.deployments:
-        for key, route in deployment.api.routes.items():
-            integration = route.integration
-            if integration.type != "AWS_PROXY" or "${" in integration.target:
-                continue
-            try:
-                gateway.functions.resolve(integration.target)
-            except FunctionNotFound as e:
-                path = (
-                    f"api.routes.{key}" if deployment.id in current
-                    else f"deployments.{deployment.id}.routes.{key}"
-                )  # fmt: skip
-                message = f"deployment {deployment.id}: {key}: {e}"
-                warnings.setdefault(path, ("function-not-found", None, path, message))
-    return list(warnings.values())
-
-
-def unmatched_method_settings(gateway: Gateway) -> list[Warning_]:
-    """Method settings for a route the stage does not serve: likely a typo (AWS accepts them)."""
-    warnings: list[Warning_] = []
-    for stage in gateway.stages.values():
-        routes = gateway.deployment(stage.deployment_id).api.routes
-        for key in stage.settings.method_settings:
-            if key != ALL_METHODS and key not in routes:
-                warnings.append((
-                    "method-settings-unmatched", stage.name,
-                    f"stages.{stage.name}.method_settings.{key}",
-                    f"method_settings {key!r} names no route the stage serves",
-                ))  # fmt: skip
-    return warnings
-
-
-def unmatched_plan_throttles(gateway: Gateway) -> list[Warning_]:
-    """A usage plan's method throttle for a route the stage does not serve never applies."""
-    warnings: list[Warning_] = []
-    for plan in gateway.usage_plans.all():
-        for stage in plan.stages:
-            routes = gateway.deployment(gateway.stage(stage).deployment_id).api.routes
-            for key in {**plan.stage_throttles.get(stage, {}), **plan.method_throttles}:
-                if key not in routes:
-                    warnings.append((
-                        "usage-plan-throttle-unmatched", stage, f"usage_plans.{plan.name}",
-                        f"usage plan {plan.name}: method throttle {key!r} names no route "
-                        f"the stage serves",
-                    ))  # fmt: skip
-    return list(dict.fromkeys(warnings))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "example_project"
 
 
 def test_check_summarises_a_valid_config(capsys):
-    assert main(["check", str(EXAMPLE / "apistages.yaml"), "--fail-on", "error"]) in (0, 1)
+    assert main(["check", str(EXAMPLE / "apistages.yaml")]) == 0
 
     out = capsys.readouterr().out
     assert f"{EXAMPLE / 'apistages.yaml'}: api petshop (" in out
@@ -55,9 +55,7 @@ def findings(capsys) -> list[dict]:
 
 
 def test_check_warns_about_function_references_that_name_nothing(example_copy, capsys):
-    path = example_with(
-        example_copy, "GET /pets/{id}:         pet-details", "GET /pets/{id}: pet-detail"
-    )
+    path = example_with(example_copy, "function: pet-details", "function: pet-detail")
 
     assert main(["check", path, "--format", "json", "--fail-on", "warning"]) == 1
 

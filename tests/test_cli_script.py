@@ -198,6 +198,49 @@ def test_a_real_finding_in_every_format_and_exit_1(project):
     assert rule_ids == list(dict.fromkeys(r["ruleId"] for r in results))
 
 
+OPENAPI_WITH_A_VALIDATOR = """
+openapi: 3.0.1
+info: {title: notes, version: "1"}
+x-amazon-apigateway-request-validators:
+  all: {validateRequestBody: true}
+paths:
+  /health:
+    get:
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses: {default: {statusCode: "200"}}
+"""
+
+
+def test_what_is_not_emulated_is_a_located_note(tmp_path):
+    (tmp_path / "openapi.yaml").write_text(OPENAPI_WITH_A_VALIDATOR.lstrip())
+
+    text = apistages("check", "openapi.yaml", cwd=tmp_path)
+    strict = apistages("check", "openapi.yaml", "--format", "json", "--fail-on", "note",
+                       cwd=tmp_path)  # fmt: skip
+
+    assert text.returncode == 0
+    assert (
+        "all stages:\n  openapi.yaml:3: note not-emulated: x-amazon-apigateway-request-"
+        "validators: request validation is not emulated" in text.stdout
+    )
+    assert text.stdout.endswith("openapi.yaml: 0 errors, 0 warnings, 1 note\n")
+    assert strict.returncode == 1
+    (note,) = json.loads(strict.stdout)["findings"]
+    assert (note["rule"], note["severity"], note["stage"], note["line"]) == (
+        "not-emulated", "note", None, 3,
+    )  # fmt: skip
+
+
+def test_the_example_project_passes_apistages_check():
+    for config in ([], ["apistages-sam.yaml"]):
+        result = apistages("check", *config, cwd=ROOT / "example_project")
+
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.endswith(": OK - no findings\n")
+
+
 def test_fail_on_sets_the_threshold(project):
     path = project / "warn.yaml"
     setting = "prod:\n    method_settings:\n      GET /healthz: {throttling: {rate: 1, burst: 1}}"

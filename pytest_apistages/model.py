@@ -73,6 +73,7 @@ class Integration:
     headers: Mapping[str, str] = field(default_factory=frozen_map)
     body: str = ""
     cache_key_parameters: tuple[str, ...] = ()
+    credentials: str | None = None  # the role API Gateway assumes (kept, not used: no IAM)
 
     @property
     def templated(self) -> bool:

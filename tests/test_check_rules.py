@@ -374,6 +374,14 @@ EXPECTED = {
         F(
             "policy-forbid-stage-variables-in",
             "prod",
+            6,
+            "api.routes.GET /pets.credentials",
+            "GET /pets's integration credentials read a stage variable (arn:aws:iam::123456789012:role/${stageVariables.role}); the policy forbid_stage_variables_in forbids it there",
+            "write the role ARN itself",
+        ),
+        F(
+            "policy-forbid-stage-variables-in",
+            "prod",
             5,
             "api.routes.GET /pets.uri",
             "GET /pets reads stage variable 'host' in the integration URI; the policy forbid_stage_variables_in forbids stage variables in uri",

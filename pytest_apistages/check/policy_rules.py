@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, did_you_mean
+from ..errors import did_you_mean
 from ..gateway import Gateway
 from ..model import Route
 from ..sources.config import LoadedConfig
-from ..sources.nodes import read_yaml
 from .findings import Finding
 from .uses import route_uses
 from .views import View, cached, views
@@ -122,14 +120,16 @@ def _forbidden(
 ) -> Iterator[Finding]:
     name = view.stage.name
     if field == "credentials":
-        for path, text in _credentials(loaded, f"{base}.{key}"):
-            if "stageVariables." in text:
-                yield finding(
-                    loaded, "policy-forbid-stage-variables-in", "error", name, path,
-                    f"{key}'s integration credentials read a stage variable ({text}); the policy "
-                    f"forbid_stage_variables_in forbids it there",
-                    "write the role ARN itself",
-                )  # fmt: skip
+        credentials = route.integration.credentials or ""
+        if "stageVariables." in credentials:
+            yield finding(
+                loaded, "policy-forbid-stage-variables-in", "error", name,
+                written(loaded, f"{base}.{key}.integration.credentials",
+                        f"{base}.{key}.credentials", f"{base}.{key}"),
+                f"{key}'s integration credentials read a stage variable ({credentials}); the "
+                "policy forbid_stage_variables_in forbids it there",
+                "write the role ARN itself",
+            )  # fmt: skip
         return
     prefix = {"uri": "integration.uri", "request_parameters": "integration.requestParameters",
               "request_templates": "integration.requestTemplates"}[field]  # fmt: skip
@@ -142,28 +142,3 @@ def _forbidden(
                 f"forbid_stage_variables_in forbids stage variables in {field}",
                 f"write the value itself in {field}",
             )  # fmt: skip
-
-
-def _credentials(loaded: LoadedConfig, route_path: str) -> list[tuple[str, str]]:
-    """A route's integration `credentials` as the config file writes them (the emulator does
-    not keep them: there is no IAM here). Only an apistages.yaml's own routes are read; a
-    template's are not translated with their credentials."""
-    if not Path(loaded.source).is_file():
-        return []
-    try:
-        root = read_yaml(Path(loaded.source).read_text(encoding="utf-8"), loaded.source)
-    except (OSError, ConfigError):
-        return []
-    value: Any = root.value
-    found = []
-    parts = route_path.split(".", 2) if route_path.startswith("api.") else [
-        *route_path.split(".", 3)]  # fmt: skip
-    for part in parts:
-        value = value.get(part) if isinstance(value, dict) else None
-    for spot in ("integration.credentials", "credentials"):
-        inner = value
-        for part in spot.split("."):
-            inner = inner.get(part) if isinstance(inner, dict) else None
-        if isinstance(inner, str):
-            found.append((f"{route_path}.{spot}", inner))
-    return found

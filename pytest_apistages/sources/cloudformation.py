@@ -393,7 +393,7 @@ class _Reader:
                 where = self.path(lid, "DeploymentCanarySettings")
                 stages[name]["canary"] = {
                     "deployment": lid,
-                    **self._canary(self.mapping(canary, where), where),
+                    **self._canary(self.mapping(canary, where), where, name),
                 }
                 self.spec.mark(
                     ["stages", name, "canary"],
@@ -480,7 +480,7 @@ class _Reader:
             }
         if get("CanarySetting") is not None:
             canary = self.mapping(get("CanarySetting"), where("CanarySetting"))
-            settings = self._canary(canary, where("CanarySetting"))
+            settings = self._canary(canary, where("CanarySetting"), name)
             self.spec.mark(["stages", name, "canary"], self.place(where("CanarySetting")))
             deployment = canary.get("DeploymentId")
             settings["deployment"] = deployment or (
@@ -489,12 +489,15 @@ class _Reader:
             out["canary"] = settings
         return out
 
-    def _canary(self, given: Mapping[str, Any], path: str) -> dict[str, Any]:
+    def _canary(self, given: Mapping[str, Any], path: str, stage: str) -> dict[str, Any]:
         """CanarySetting / DeploymentCanarySettings in the config's keys (SAM passes through a
         misspelt `StageVariablesOverrides`; AWS's key is `StageVariableOverrides`)."""
         out: dict[str, Any] = {"percent": _number(given.get("PercentTraffic", 0))}
         spelling = "StageVariablesOverrides" if "StageVariablesOverrides" in given else None
         key = spelling or "StageVariableOverrides"
+        for ours, theirs in (("percent", "PercentTraffic"), ("variables", key),
+                             ("use_stage_cache", "UseStageCache")):  # fmt: skip
+            self.spec.mark(["stages", stage, "canary", ours], self.place(f"{path}.{theirs}"))
         overrides = self.mapping(given.get(key), f"{path}.{key}")
         if overrides:
             out["variables"] = {k: _text(v) for k, v in overrides.items()}

@@ -171,6 +171,8 @@ def integration_object(integration: Integration, *, region: str, account_id: str
         out["timeoutInMillis"] = integration.timeout_ms
     if integration.cache_key_parameters:
         out["cacheKeyParameters"] = list(integration.cache_key_parameters)
+    if integration.credentials is not None:
+        out["credentials"] = integration.credentials
     return out
 
 

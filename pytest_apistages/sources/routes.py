@@ -108,6 +108,7 @@ def _integration(node: Node) -> Integration:
         ),
         "content_handling": _choice(handling, CONTENT_HANDLINGS) if handling else None,
         "responses": _responses(entries["responses"]) if "responses" in entries else (),
+        "credentials": entries["credentials"].string() if "credentials" in entries else None,
     }
     if kind == "MOCK":
         return _mock(entries, common)

@@ -96,3 +96,20 @@ def test_check_of_one_stage_leaves_the_others_out(example_copy, capsys):
     main(["check", path, "--format", "json", "--stage", "dev"])
 
     assert all(f["stage"] in (None, "dev") for f in findings(capsys))
+
+
+class Terminal:
+    def __init__(self, tty: bool) -> None:
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
+    from pytest_apistages.cli import _colour
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert _colour(Terminal(True)) and not _colour(Terminal(False))  # type: ignore[arg-type]
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not _colour(Terminal(True))  # type: ignore[arg-type]

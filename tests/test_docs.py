@@ -103,6 +103,20 @@ def test_readme_template_error_example_is_a_real_message(example_copy):
     assert str(error.value).replace(str(example_copy / "template.yaml"), "template.yaml") == shown
 
 
+def test_readme_check_example_is_what_the_command_prints(tmp_path):
+    config = block("yaml", "stageVariables.hots")
+    (tmp_path / "apistages.yaml").write_text(config)
+    script = shutil.which("apistages")
+    assert script is not None, "the apistages console script is not installed"
+
+    result = subprocess.run(
+        [script, "check"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == block("text", "error stage-variable-undefined")
+
+
 def test_readme_python_example_runs():
     code = blocks("python")[2]
     namespace = {

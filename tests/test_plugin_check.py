@@ -31,14 +31,15 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 def test_each_finding_is_an_item_and_an_error_fails_with_its_fix(project: pytest.Pytester):
     result = project.runpytest("--apistages-check", "-p", "no:cacheprovider", "-rfs")
 
-    # prod lacks `colour` (an error); dev's `spare` and prod's `color` are unused (warnings).
+    # prod lacks `colour` (an error; dev has it, so renaming the route's would break dev); dev's
+    # `spare` and prod's `color` are unused (warnings).
     result.assert_outcomes(passed=1, failed=1, skipped=2)
     result.stdout.fnmatch_lines(
         [
             "apistages.yaml:3: api.routes.GET /pets.body: error stage-variable-undefined [stage "
             "prod]: GET /pets reads stage variable 'colour' in the body, which stage prod does "
-            "not define (did you mean 'color'?) (defined: color) (write color instead, or "
-            "define colour in the stage's variables)",
+            "not define (did you mean 'color'?) (defined: color) (define colour in the stage's "
+            "variables, as stage dev does)",
             "SKIPPED * apistages.yaml:5: stages.dev.variables.spare: warning "
             "stage-variable-unused*",
         ],

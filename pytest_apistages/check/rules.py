@@ -70,13 +70,18 @@ def stage_variables(loaded: LoadedConfig, gateway: Gateway) -> Iterator[Finding]
                 variable = broken.variables[0]
                 close = difflib.get_close_matches(variable, list(view.variables), n=1)
                 defined = ", ".join(view.variables) or "none"
+                others = [s.name for s in gateway.stages.values() if variable in s.variables]
+                if others:  # the route is right for them: renaming it would break them
+                    fix = f"define {variable} in the stage's variables, as stage {others[0]} does"
+                elif close:
+                    fix = f"write {close[0]} instead, or define {variable} in the stage's variables"
+                else:
+                    fix = f"define {variable} in the stage's variables"
                 yield finding(
                     loaded, "stage-variable-undefined", "error", name, path,
                     f"{_what(broken)} {broken.problem}, which {view.who} does not define"
                     f"{did_you_mean(variable, view.variables)} (defined: {defined})",
-                    f"write {close[0]} instead, or define {variable} in the stage's variables"
-                    if close
-                    else f"define {variable} in the stage's variables",
+                    fix,
                 )  # fmt: skip
             else:
                 yield _function_missing(loaded, gateway, view, broken, path)

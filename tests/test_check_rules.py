@@ -252,6 +252,15 @@ EXPECTED = {
     "undeployed": [
         F(
             "undeployed-changes",
+            "pinned",
+            14,
+            "stages.pinned.deployment",
+            "stage pinned serves deployment v1, not the working definition: GET /new: added, not deployed",
+            "deploy the working definition to pinned (or point it back at it)",
+            "warning",
+        ),
+        F(
+            "undeployed-changes",
             "prod",
             12,
             "stages.prod.deployment",

@@ -20,7 +20,7 @@ from ..gateway import Gateway
 from ..model import ALL_METHODS, Route
 from ..resources import HTTP_METHODS
 from ..settings import method_settings_key
-from ..sources.config import CURRENT, LoadedConfig
+from ..sources.config import LoadedConfig
 from .breaks import Break, breaks
 from .findings import Finding
 from .policy_rules import policy_findings
@@ -186,17 +186,10 @@ def rollback_wording(stage: str, label: str, broken: Break) -> tuple[str, str]:
 
 
 def undeployed_changes(loaded: LoadedConfig, gateway: Gateway) -> Iterator[Finding]:
-    """`undeployed-changes`: a stage of the current definition's lineage that serves something
-    else than the working API. A stage is of that lineage when it serves a deployment the
-    config does not declare (the current definition's, or one made since), or when it served
-    the current definition before (it was moved or rolled back off it). A stage pinned to a
-    declared deployment that never served the current definition is so on purpose."""
-    declared = {d for d in loaded.deployments if d != CURRENT}
+    """`undeployed-changes`: a stage that serves something else than the working API (a
+    warning: a stage kept on an earlier release on purpose says so too, and may be let be)."""
     for stage in gateway.stages.values():
-        lineage = stage.deployment_id not in declared or any(
-            d not in declared for d in stage.history
-        )
-        changes = gateway.pending_changes(stage.name) if lineage else []
+        changes = gateway.pending_changes(stage.name)
         if not changes:
             continue
         path = written(loaded, f"stages.{stage.name}.deployment", f"stages.{stage.name}")

@@ -10,7 +10,6 @@ import argparse
 import io
 import json
 import os
-import re
 import signal
 import sys
 import threading
@@ -32,7 +31,7 @@ from .diff import definition_changes
 from .errors import ApiStagesError, NotFoundError, did_you_mean
 from .functions import FunctionNotFound, Functions, parse_reference
 from .gateway import Gateway
-from .model import ApiDefinition, Route, Stage
+from .model import STAGE_VARIABLE, ApiDefinition, Route, Stage
 from .observe.records import Invocation
 from .sources.config import CURRENT, LoadedConfig
 from .sources.export import openapi_document
@@ -43,9 +42,6 @@ CONFIG_HELP = (
     "apistages.yaml in pytest's rootdir, else here; unless pytest's ini file, found from here "
     "upwards as pytest finds it, sets apistages_config, a path relative to that file)"
 )
-
-
-_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 
 
 class Unusable(Exception):
@@ -340,7 +336,7 @@ def substituted(text: str, variables: Any) -> tuple[str, list[str]]:
         undefined.append(name)
         return str(match.group(0))
 
-    return _STAGE_VARIABLE.sub(value, text), list(dict.fromkeys(undefined))
+    return STAGE_VARIABLE.sub(value, text), list(dict.fromkeys(undefined))
 
 
 def function_view(functions: Functions, reference: str) -> dict[str, Any]:

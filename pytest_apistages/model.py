@@ -26,6 +26,9 @@ DEFAULT_RATE = 10000.0
 DEFAULT_BURST = 5000
 
 _SEGMENT = re.compile(r"^(?:[A-Za-z0-9_\-.,:]+|\{[A-Za-z0-9_\-.]+\+?\})$")
+# `${stageVariables.name}` where API Gateway substitutes a stage variable into text (a URI,
+# a function reference, a static header or body).
+STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 DEPLOYMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _VARIABLE_NAME = re.compile(r"^[A-Za-z0-9_]+$")

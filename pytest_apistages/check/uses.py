@@ -9,10 +9,9 @@ from dataclasses import dataclass
 
 from ..errors import did_you_mean
 from ..functions import FunctionNotFound, Functions, parse_reference
-from ..model import ApiDefinition, Route
+from ..model import STAGE_VARIABLE, ApiDefinition, Route
 
 # `${stageVariables.x}` in URIs and function references (all the gateway substitutes there).
-_SUBSTITUTED = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 # A mapping expression's source: `stageVariables.x`.
 _EXPRESSION = re.compile(r"^stageVariables\.([A-Za-z0-9_]+)$")
 # In a template: `$stageVariables.x`, `${stageVariables.x}`, `$!stageVariables.x`, `.get('x')`.
@@ -39,7 +38,7 @@ def route_uses(route: Route) -> Iterator[Use]:
     """Every stage variable `route` reads, in the order its fields are written."""
     integration = route.integration
     target = ("integration.uri", "integration.function", "uri", "function")
-    for name in _SUBSTITUTED.findall(integration.target):
+    for name in STAGE_VARIABLE.findall(integration.target):
         yield Use(name, "the integration URI", target)
     for destination, source in integration.request_parameters.items():
         found = _EXPRESSION.match(source)
@@ -55,11 +54,11 @@ def route_uses(route: Route) -> Iterator[Use]:
                 name, f"request template {media_type}", _spellings("requestTemplates", media_type)
             )
     for header, text in integration.headers.items():
-        for name in _SUBSTITUTED.findall(text):
+        for name in STAGE_VARIABLE.findall(text):
             yield Use(
                 name, f"header {header}", (f"integration.headers.{header}", f"headers.{header}")
             )
-    for name in _SUBSTITUTED.findall(integration.body):
+    for name in STAGE_VARIABLE.findall(integration.body):
         yield Use(name, "the body", ("integration.body", "body"))
     for response in integration.responses:
         at = f"responses.{response.pattern if response.pattern is not None else 'default'}"
@@ -118,10 +117,10 @@ def variables_used(definition: ApiDefinition) -> set[str]:
 
 def substituted(text: str, variables: Mapping[str, str]) -> str | None:
     """`text` with its stage variables filled in, or None when one is undefined."""
-    missing = [name for name in _SUBSTITUTED.findall(text) if name not in variables]
+    missing = [name for name in STAGE_VARIABLE.findall(text) if name not in variables]
     if missing:
         return None
-    return _SUBSTITUTED.sub(lambda m: variables[m.group(1)], text)
+    return STAGE_VARIABLE.sub(lambda m: variables[m.group(1)], text)
 
 
 def calls_function(route: Route) -> bool:

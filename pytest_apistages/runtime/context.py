@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..errors import GatewayErrorKind
-from ..model import Deployment, EffectiveSettings, Route, Stage
+from ..model import STAGE_VARIABLE, Deployment, EffectiveSettings, Route, Stage
 from ..observe.logs import INFO
 from ..resources import Match
 
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from .cache import StageCaches
     from .integrations.http import Backends
     from .limits import Level, Limiter
-
-_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 
 
 class GatewayFailure(Exception):
@@ -219,7 +217,7 @@ class RequestContext:
                 raise UndefinedStageVariable(m.group(1))
             return found
 
-        return _STAGE_VARIABLE.sub(value, text)
+        return STAGE_VARIABLE.sub(value, text)
 
 
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"

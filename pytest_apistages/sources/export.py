@@ -11,6 +11,7 @@ from typing import Any
 
 from ..model import (
     DEFAULT_TIMEOUT_MS,
+    STAGE_VARIABLE,
     ApiDefinition,
     GatewayResponse,
     Integration,
@@ -18,15 +19,13 @@ from ..model import (
     Route,
     frozen_map,
 )
+from .openapi import ANY_METHOD, INTEGRATION, PARAMETER_IN
 
 OPENAPI_VERSION = "3.0.1"
 INFO_VERSION = "1.0"  # AWS writes the deployment's date; a fixed text keeps exports comparable
-ANY_METHOD = "x-amazon-apigateway-any-method"
-INTEGRATION = "x-amazon-apigateway-integration"
 API_KEY_SCHEME = "api_key"
-_IN = {"path": "path", "querystring": "query", "header": "header"}
+_IN = {ours: theirs for theirs, ours in PARAMETER_IN.items()}  # querystring -> query
 _PARAMETER = re.compile(r"^method\.request\.(path|querystring|header)\.(.+)$")
-_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 _SERVICE_ARN = re.compile(r"^arn:aws[a-z-]*:apigateway:")
 _LAMBDA_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:")
 _VTL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -248,7 +247,7 @@ def _header_override(name: str, value: str) -> str:
     """`#set($context.responseOverride.header.NAME = "...")`, with the value's stage
     variables rendered as the short form renders them (undefined: empty)."""
     parts, at = [], 0
-    for found in _STAGE_VARIABLE.finditer(value):
+    for found in STAGE_VARIABLE.finditer(value):
         parts += [_vtl_text(value[at : found.start()]), f"$!{{stageVariables.{found.group(1)}}}"]
         at = found.end()
     text = '"' + "".join([*parts, _vtl_text(value[at:])]) + '"'

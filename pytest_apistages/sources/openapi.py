@@ -17,7 +17,8 @@ _PATH_ITEM_KEYS = ("parameters", "summary", "description", "servers", "$ref")
 ANY_METHOD = "x-amazon-apigateway-any-method"
 INTEGRATION = "x-amazon-apigateway-integration"
 HTTP_API_ONLY = "payloadFormatVersion"
-_IN = {"path": "path", "query": "querystring", "header": "header"}
+# OpenAPI's parameter `in` -> the method request's location.
+PARAMETER_IN = {"path": "path", "query": "querystring", "header": "header"}
 _NOT_EMULATED = {
     "x-amazon-apigateway-request-validators": "request validation is not emulated: requests "
     "are not validated",
@@ -107,9 +108,9 @@ def _route(
         parameter = _dereferenced(root, parameter)
         fields = parameter.mapping()
         where = str(fields["in"].value) if "in" in fields else ""
-        if where in _IN and "name" in fields:
+        if where in PARAMETER_IN and "name" in fields:
             required = fields.get("required")
-            parameters[f"method.request.{_IN[where]}.{fields['name'].value}"] = bool(
+            parameters[f"method.request.{PARAMETER_IN[where]}.{fields['name'].value}"] = bool(
                 required.value if required is not None else where == "path"
             )
     if parameters:

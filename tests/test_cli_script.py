@@ -489,12 +489,14 @@ class Server:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
         self.lines: queue.Queue[str | None] = queue.Queue()
+        self.err: str | None = None  # its stderr, once it has stopped
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
             self.lines.put(line.rstrip("\n"))
+        self.process.stdout.close()
         self.lines.put(None)
 
     def line(self, timeout: float = 60) -> str:
@@ -503,10 +505,16 @@ class Server:
         return line
 
     def stop(self) -> tuple[int, str]:
+        """SIGINT, then its exit code and stderr. Stdout stays the reader thread's alone
+        (`communicate` would read it too, and could take the last lines from it)."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
-        _, err = self.process.communicate(timeout=30)
-        return self.process.returncode, err
+        self.process.wait(timeout=30)
+        if self.err is None:
+            assert self.process.stderr is not None
+            with self.process.stderr as err:
+                self.err = err.read()
+        return self.process.returncode, self.err
 
 
 @pytest.fixture
@@ -523,7 +531,7 @@ def served(project: Path) -> Iterator[tuple[Server, str]]:
     finally:
         if server.process.poll() is None:
             server.process.kill()
-            server.process.communicate(timeout=30)
+        server.stop()  # (reads and closes its stderr)
 
 
 def test_serve_prints_base_urls_and_a_line_per_request_then_stops_on_ctrl_c(served):
